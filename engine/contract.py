@@ -1,0 +1,85 @@
+"""The JSON contract of docs/billing-rules.md section 4: scenario in, result out, one-line errors.
+
+The CLI, the app's downloads and a future HTTP service share these functions, so a scenario
+saved from the app is exactly what `python -m engine simulate` reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from pydantic import ValidationError
+
+from engine.models import MAX_HORIZON, PriceBook, Scenario, SimulationResult
+from engine.price_book import load_price_book
+from engine.simulate import simulate
+
+
+class ScenarioError(ValueError):
+    """Bad input: the message is one line and names the field."""
+
+
+_FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+): (.*)$", re.S)
+
+
+def _path(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(input)"
+
+
+def describe(error: ValidationError) -> str:
+    """The first validation fault as `field.path: what is wrong`, on one line."""
+    first = error.errors(include_url=False)[0]
+    loc, kind, msg = tuple(first["loc"]), first["type"], first["msg"]
+    msg = msg.removeprefix("Value error, ")
+    found = _FIELD_IN_MESSAGE.match(msg)
+    if kind == "value_error" and found:
+        loc, msg = (*loc, found.group(1)), found.group(2)  # our validators name the sub-field
+    elif kind == "missing":
+        msg = "is required"
+    elif kind == "extra_forbidden":
+        msg = "is not a known field (check the spelling)"
+    elif kind == "too_long" and loc and loc[-1] == "usage":
+        msg = f"has {first['ctx'].get('actual_length', 'too many')} cycles; the horizon is 1 to {MAX_HORIZON}"
+    elif kind == "too_short" and loc and loc[-1] == "usage":
+        msg = "is empty; give at least one cycle of usage"
+    elif kind in {"greater_than_equal", "greater_than"}:
+        msg = f"{msg.lower()}, got {first['input']!r}"
+    return f"{_path(loc)}: {' '.join(msg.split())}"
+
+
+def parse_scenario(text: str) -> Scenario:
+    """Validate a scenario JSON text; raise ScenarioError with a one-line message."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ScenarioError(f"input: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})")
+    if not isinstance(data, dict):
+        raise ScenarioError("input: must be a JSON object with start, usage and policy")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as e:
+        raise ScenarioError(describe(e)) from None
+
+
+def book_for(scenario: Scenario) -> PriceBook:
+    """The scenario's own price book, or the bundled one (section 4: no book = the bundled one)."""
+    return scenario.price_book or load_price_book()
+
+
+def run(scenario: Scenario) -> SimulationResult:
+    return simulate(scenario, book_for(scenario))
+
+
+def result_json(result: SimulationResult) -> dict[str, Any]:
+    """The result as the contract's JSON object (money as strings with two decimals)."""
+    return result.model_dump(mode="json")
+
+
+def scenario_json(scenario: Scenario) -> dict[str, Any]:
+    """A scenario as JSON that `python -m engine simulate` accepts (defaults left out)."""
+    return scenario.model_dump(mode="json", exclude_none=True)

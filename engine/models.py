@@ -1,0 +1,306 @@
+"""The engine's data: price book, scenario, policy, usage, per-cycle bill, result.
+
+Every model is a frozen pydantic model that rejects unknown fields, so a misspelt key in a
+scenario file is an error naming the key, not a silently ignored setting. Money is `Decimal`
+and is written out as a string with two decimals. The rules these models feed are in
+`docs/billing-rules.md` (a copy of the project's specification with our decisions added).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_validator,
+    model_validator,
+)
+
+CENT = Decimal("0.01")
+MAX_HORIZON = 36
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Round half-up to cents: the only rounding the specification allows (sections 2, 3.3, 3.6)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _money_str(amount: Decimal) -> str:
+    return str(to_cents(amount))
+
+
+Money = Annotated[Decimal, PlainSerializer(_money_str, return_type=str, when_used="json")]
+"""A USD amount; JSON output is a string with exactly two decimals."""
+
+Count = Annotated[int, Field(ge=0)]
+"""A count of profiles, messages or credits: never negative."""
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# ---------------------------------------------------------------- price book
+
+
+class PriceStatus(StrEnum):
+    """How sure we are of a price row (see data/pricing/README.md)."""
+
+    OFFICIAL = "official"
+    INFERRED_OFFICIAL = "inferred-official"
+    SECONDARY_CORROBORATED = "secondary-corroborated"
+    SECONDARY = "secondary"
+    ESTIMATE = "estimate"
+    USER = "user"
+
+
+class EmailTier(Frozen):
+    """One row of the email ladder: up to `max_profiles` active profiles, `monthly_email_sends` sends."""
+
+    max_profiles: Count
+    monthly_price_usd: Money = Field(ge=0)
+    monthly_email_sends: Count
+    status: PriceStatus = PriceStatus.USER
+    source: str = ""
+
+
+class SmsTier(Frozen):
+    """One row of the SMS ladder: `monthly_credits` credits a month; (0, 0) means no SMS plan."""
+
+    monthly_credits: Count
+    monthly_price_usd: Money = Field(ge=0)
+    status: PriceStatus = PriceStatus.USER
+    source: str = ""
+
+
+NO_SMS_PLAN = SmsTier(
+    monthly_credits=0,
+    monthly_price_usd=Decimal("0"),
+    status=PriceStatus.OFFICIAL,
+    source="no SMS add-on: no credits, nothing billed (billing-rules.md section 1)",
+)
+
+
+def _check_increasing(values: list, what: str) -> None:
+    for i in range(1, len(values)):
+        if values[i] <= values[i - 1]:
+            raise ValueError(
+                f"{what} must be strictly increasing: tier {i + 1} ({values[i]}) "
+                f"is not above tier {i} ({values[i - 1]})"
+            )
+
+
+def _check_prices(prices: list[Decimal]) -> None:
+    # Our decision: a higher tier never costs less. Otherwise an upgrade would be a refund, which
+    # the specification never describes (docs/billing-rules.md, "Decisions").
+    for i in range(1, len(prices)):
+        if prices[i] < prices[i - 1]:
+            raise ValueError(
+                f"monthly_price_usd must not fall as tiers rise: tier {i + 1} ({prices[i]}) "
+                f"costs less than tier {i} ({prices[i - 1]})"
+            )
+
+
+class PriceBook(Frozen):
+    """Both ladders, each ordered from the smallest tier up (specification section 1)."""
+
+    email_tiers: tuple[EmailTier, ...] = Field(min_length=1)
+    sms_tiers: tuple[SmsTier, ...] = Field(default=(NO_SMS_PLAN,))
+    effective_from: date | None = None
+
+    @field_validator("email_tiers")
+    @classmethod
+    def _email_ladder(cls, tiers: tuple[EmailTier, ...]) -> tuple[EmailTier, ...]:
+        _check_increasing([t.max_profiles for t in tiers], "max_profiles")
+        _check_increasing([t.monthly_email_sends for t in tiers], "monthly_email_sends")
+        _check_prices([t.monthly_price_usd for t in tiers])
+        for i, t in enumerate(tiers, start=1):
+            if t.monthly_price_usd > 0 and t.monthly_email_sends == 0:
+                raise ValueError(f"tier {i}: a paid tier must include some monthly_email_sends")
+        return tiers
+
+    @field_validator("sms_tiers")
+    @classmethod
+    def _sms_ladder(cls, tiers: tuple[SmsTier, ...]) -> tuple[SmsTier, ...]:
+        if not tiers or tiers[0].monthly_credits != 0:
+            tiers = (NO_SMS_PLAN, *tiers)  # section 1: a book that omits the (0, 0) row gets it
+        if tiers[0].monthly_price_usd != 0:
+            raise ValueError("the 0-credit row means 'no SMS plan' and must cost 0")
+        _check_increasing([t.monthly_credits for t in tiers], "monthly_credits")
+        _check_prices([t.monthly_price_usd for t in tiers])
+        return tiers
+
+
+# ---------------------------------------------------------------- scenario
+
+
+class Preference(StrEnum):
+    """What happens at a channel's message limit (specification section 1)."""
+
+    NONE = "none"
+    FLEX = "flex"
+    AUTO_UPGRADE = "auto_upgrade"
+
+
+class FlexFeeBasis(StrEnum):
+    """The two readings of the flex fee (section 3.3); `extra` matches Klaviyo's own example."""
+
+    EXTRA = "extra"
+    WHOLE = "whole"
+
+
+class Policy(Frozen):
+    """The billing settings under test (section 2)."""
+
+    email: Preference = Preference.NONE
+    sms: Preference = Preference.NONE
+    auto_downgrade: bool = False
+    manual_downgrade: bool = False
+    flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
+    sms_rollover: bool = False
+    card_failure_cycle: Annotated[int, Field(ge=1)] | None = None
+    card_fixed_cycle: Annotated[int, Field(ge=1)] | None = None
+
+    @model_validator(mode="after")
+    def _combinations(self) -> Policy:
+        if self.auto_downgrade and self.email != Preference.FLEX:
+            raise ValueError(
+                "auto_downgrade: Klaviyo offers auto-downgrade only with flexible sending "
+                "(email preference 'flex')"
+            )
+        if self.auto_downgrade and self.manual_downgrade:
+            raise ValueError("auto_downgrade: cannot be combined with manual_downgrade")
+        if self.card_fixed_cycle is not None:
+            if self.card_failure_cycle is None:
+                raise ValueError("card_fixed_cycle: needs a card_failure_cycle before it")
+            if self.card_fixed_cycle <= self.card_failure_cycle:
+                raise ValueError("card_fixed_cycle: must be after card_failure_cycle")
+        return self
+
+    def preferences_active(self, cycle: int) -> bool:
+        """A failed card payment disables flex and auto-upgrade until the owner fixes it (section 3)."""
+        if self.card_failure_cycle is None or cycle < self.card_failure_cycle:
+            return True
+        return self.card_fixed_cycle is not None and cycle >= self.card_fixed_cycle
+
+
+class Start(Frozen):
+    """The account today: profiles now and the plans in force (section 2)."""
+
+    active_profiles: Count
+    email_plan_profiles: Count | None = None
+    sms_plan_credits: Count = 0
+
+
+class UsageCycle(Frozen):
+    """What the brand wants to do in one cycle (section 2)."""
+
+    active_profiles: Count
+    email_sends: Count
+    sms_credits: Count
+
+
+class PriceChange(Frozen):
+    """Every price times (1 + pct/100), rounded to cents, from `from_cycle` on (section 2)."""
+
+    pct: Decimal = Field(gt=-100)
+    from_cycle: Annotated[int, Field(ge=1)]
+
+
+class Scenario(Frozen):
+    """One run of the engine: the JSON contract's input (section 4)."""
+
+    price_book: PriceBook | None = None
+    start: Start
+    usage: tuple[UsageCycle, ...] = Field(min_length=1, max_length=MAX_HORIZON)
+    policy: Policy = Policy()
+    price_change: PriceChange | None = None
+    revenue_per_email_usd: Money = Field(default=Decimal("0"), ge=0)
+    revenue_per_sms_credit_usd: Money = Field(default=Decimal("0"), ge=0)
+
+
+# ---------------------------------------------------------------- result
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    SMS = "sms"
+    ACCOUNT = "account"
+
+
+class EventKind(StrEnum):
+    """Notifications and plan moves (section 3.5): events, never charges."""
+
+    NOTICE_75 = "notice_75"
+    NOTICE_90 = "notice_90"
+    NOTICE_95 = "notice_95"
+    PROFILE_UPGRADE = "profile_upgrade"
+    AUTO_UPGRADE = "auto_upgrade"
+    FLEX = "flex"
+    DOWNGRADE = "downgrade"
+    BLOCK = "block"
+    CARD_FAILURE = "card_failure"
+    CARD_FIXED = "card_fixed"
+    CUSTOM_QUOTE = "custom_quote"
+
+
+class Event(Frozen):
+    """One thing that happened in a cycle. `day` assumes sends spread evenly over 30 days."""
+
+    kind: EventKind
+    channel: Channel
+    message: str
+    day: int | None = None
+    amount_usd: Money | None = None
+
+
+class CycleBill(Frozen):
+    """One cycle's bill: the keys of the JSON contract (section 4) plus a few for charts."""
+
+    cycle: int
+    email_plan_profiles: int
+    email_base_usd: Money
+    email_upgrade_usd: Money
+    email_flex_usd: Money
+    email_upgrades: int
+    email_flexes: int
+    emails_sent: int
+    emails_blocked: int
+    sms_plan_credits: int
+    sms_base_usd: Money
+    sms_upgrade_usd: Money
+    sms_flex_usd: Money
+    sms_upgrades: int
+    sms_flexes: int
+    sms_credits_used: int
+    sms_credits_blocked: int
+    sms_credits_carried_out: int
+    total_usd: Money
+    lost_revenue_usd: Money
+    custom_quote: bool
+    events: tuple[Event, ...]
+    # Extra keys (welcome by section 4): what the charts need.
+    active_profiles: int
+    email_sends_demand: int
+    email_plan_profiles_at_renewal: int
+    email_send_limit: int
+    email_profile_upgrades: int
+    sms_credits_demand: int
+    sms_credits_available: int
+    preferences_active: bool
+
+
+class SimulationResult(Frozen):
+    """The whole run (section 4)."""
+
+    total_usd: Money
+    lost_revenue_usd: Money
+    emails_blocked: int
+    sms_credits_blocked: int
+    cycles: tuple[CycleBill, ...]
