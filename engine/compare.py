@@ -173,7 +173,10 @@ def _story(result: SimulationResult, named: NamedPolicy, labels: list[str]) -> s
             f"pays {_usd(fees)} in one-off flex fees in {_months(flexed, labels)} and keeps the plan"
         )
     downs = [
-        b.cycle for b in bills for e in b.events if e.kind is EventKind.DOWNGRADE and e.channel == "email"
+        b.cycle
+        for b in bills
+        for e in b.events
+        if e.kind is EventKind.DOWNGRADE and e.channel == "email"
     ]
     if downs and named.auto_downgrade:
         parts.append(f"moves down a tier automatically in {_months(downs, labels)}")
@@ -260,9 +263,7 @@ def compare(scenario: Scenario, book: PriceBook, labels: list[str] | None = None
     )
     cheapest_bill = min(outcomes, key=lambda o: o.rank_bill).key
     cheapest_all = min(outcomes, key=lambda o: o.rank_with_lost).key
-    current = next(
-        (n.key for n in NAMED_POLICIES if n.matches(scenario.policy)), CURRENT_KEY
-    )
+    current = next((n.key for n in NAMED_POLICIES if n.matches(scenario.policy)), CURRENT_KEY)
     by_key = {o.key: o for o in outcomes}
     saving = by_key[current].total_with_lost_usd - by_key[cheapest_all].total_with_lost_usd
     return Comparison(
@@ -290,7 +291,11 @@ def _recommend(
         + (f" plus {_usd(best.lost_revenue_usd)} in lost sales" if best.lost_revenue_usd else "")
         + f". It {best.story}."
     ]
-    ties = [o.label for o in outcomes if o.key != best.key and o.total_with_lost_usd == best.total_with_lost_usd]
+    ties = [
+        o.label
+        for o in outcomes
+        if o.key != best.key and o.total_with_lost_usd == best.total_with_lost_usd
+    ]
     if ties:
         text.append(f"{' and '.join(ties)} cost{'s' if len(ties) == 1 else ''} the same here.")
     if current == best.key or now.total_with_lost_usd == best.total_with_lost_usd:
@@ -347,7 +352,11 @@ def _switch_label(policy: Policy, switch: str) -> str:
             if alt.flex_fee_basis is FlexFeeBasis.WHOLE
             else "if flex is charged only on the extra messages"
         )
-    return "if unused SMS credits roll over" if alt.sms_rollover else "if unused SMS credits do not roll over"
+    return (
+        "if unused SMS credits roll over"
+        if alt.sms_rollover
+        else "if unused SMS credits do not roll over"
+    )
 
 
 def sensitivity(scenario: Scenario, book: PriceBook, base: Comparison) -> tuple[Sensitivity, ...]:
@@ -367,7 +376,8 @@ def sensitivity(scenario: Scenario, book: PriceBook, base: Comparison) -> tuple[
             summary = f"No difference {label}: no setting's cost changes on this path."
         else:
             deltas = "; ".join(
-                f"{o.label} {_usd(o.total_with_lost_usd)} → {_usd(a.total_with_lost_usd)}" for o, a in moved
+                f"{o.label} {_usd(o.total_with_lost_usd)} → {_usd(a.total_with_lost_usd)}"
+                for o, a in moved
             )
             verdict = (
                 f"the cheapest becomes {alt.outcome(alt.cheapest_with_lost).label}"

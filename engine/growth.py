@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import pairwise
 
 from pydantic import Field, model_validator
 
@@ -71,7 +72,7 @@ class UsageHistory(Frozen):
 
     @model_validator(mode="after")
     def _consecutive(self) -> UsageHistory:
-        for before, after in zip(self.months, self.months[1:], strict=False):
+        for before, after in pairwise(self.months):
             if after.month != add_months(before.month, 1):
                 raise ValueError(
                     f"months: {after.month:%Y-%m} does not follow {before.month:%Y-%m}; "

@@ -36,7 +36,10 @@ def _money_str(amount: Decimal) -> str:
 
 
 Money = Annotated[Decimal, PlainSerializer(_money_str, return_type=str, when_used="json")]
-"""A USD amount; JSON output is a string with exactly two decimals."""
+"""A computed USD amount; JSON output is a string with exactly two decimals."""
+
+Usd = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
+"""A USD amount given as input (a price, a revenue per message): written back exactly."""
 
 Count = Annotated[int, Field(ge=0)]
 """A count of profiles, messages or credits: never negative."""
@@ -64,7 +67,7 @@ class EmailTier(Frozen):
     """One row of the email ladder: up to `max_profiles` active profiles, `monthly_email_sends` sends."""
 
     max_profiles: Count
-    monthly_price_usd: Money = Field(ge=0)
+    monthly_price_usd: Usd = Field(ge=0)
     monthly_email_sends: Count
     status: PriceStatus = PriceStatus.USER
     source: str = ""
@@ -74,7 +77,7 @@ class SmsTier(Frozen):
     """One row of the SMS ladder: `monthly_credits` credits a month; (0, 0) means no SMS plan."""
 
     monthly_credits: Count
-    monthly_price_usd: Money = Field(ge=0)
+    monthly_price_usd: Usd = Field(ge=0)
     status: PriceStatus = PriceStatus.USER
     source: str = ""
 
@@ -221,8 +224,8 @@ class Scenario(Frozen):
     usage: tuple[UsageCycle, ...] = Field(min_length=1, max_length=MAX_HORIZON)
     policy: Policy = Policy()
     price_change: PriceChange | None = None
-    revenue_per_email_usd: Money = Field(default=Decimal("0"), ge=0)
-    revenue_per_sms_credit_usd: Money = Field(default=Decimal("0"), ge=0)
+    revenue_per_email_usd: Usd = Field(default=Decimal("0"), ge=0)
+    revenue_per_sms_credit_usd: Usd = Field(default=Decimal("0"), ge=0)
 
 
 # ---------------------------------------------------------------- result

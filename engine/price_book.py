@@ -54,9 +54,7 @@ class PriceBookError(ValueError):
 
     def __init__(self, file: str, row: int | None, column: str | None, problem: str):
         self.file, self.row, self.column, self.problem = file, row, column, problem
-        where = ", ".join(
-            p for p in (file, row and f"row {row}", column and f"column {column}") if p
-        )
+        where = ", ".join(p for p in (file, row and f"row {row}", column and f"column {column}") if p)
         super().__init__(f"{where}: {problem}")
 
 
@@ -108,7 +106,9 @@ class _Cells:
         try:
             value = Decimal(raw.replace("$", "").replace(",", "").strip())
         except InvalidOperation:
-            raise self.fail(column, f"{raw!r} is not an amount in US dollars (write it like 175 or 14.99)")
+            raise self.fail(
+                column, f"{raw!r} is not an amount in US dollars (write it like 175 or 14.99)"
+            )
         if not value.is_finite():
             raise self.fail(column, f"{raw!r} is not an amount in US dollars")
         if value < 0:
@@ -137,7 +137,9 @@ class _Cells:
 def _rows(text: str, file: str, columns: tuple[str, ...]) -> list[_Cells]:
     """Split CSV text into rows after checking the header names exactly the expected columns."""
     if not text.strip():
-        raise PriceBookError(file, None, None, "the file is empty; it needs a header row and one row per tier")
+        raise PriceBookError(
+            file, None, None, "the file is empty; it needs a header row and one row per tier"
+        )
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
     header = [h.strip().lower() for h in next(reader)]
     missing = [c for c in columns if c not in header and c not in OPTIONAL_COLUMNS]
@@ -159,7 +161,10 @@ def _rows(text: str, file: str, columns: tuple[str, ...]) -> list[_Cells]:
             continue  # blank lines are harmless
         if len(values) != len(header):
             raise PriceBookError(
-                file, number, None, f"has {len(values)} cells but the header has {len(header)} "
+                file,
+                number,
+                None,
+                f"has {len(values)} cells but the header has {len(header)} "
                 "(a comma inside a text cell needs the cell in double quotes)",
             )
         out.append(_Cells(file, number, dict(zip(header, values, strict=True))))
@@ -283,7 +288,9 @@ def in_force(versions: dict[date, tuple], as_of: date | None, file: str) -> tupl
     started = [d for d in versions if d <= as_of]
     if not started:
         first = min(versions)
-        raise PriceBookError(file, None, "effective_from", f"no version is in force on {as_of}; the first starts {first}")
+        raise PriceBookError(
+            file, None, "effective_from", f"no version is in force on {as_of}; the first starts {first}"
+        )
     when = max(started)
     return when, versions[when]
 

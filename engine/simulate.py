@@ -20,14 +20,18 @@ from engine.models import (
     EventKind,
     FlexFeeBasis,
     Policy,
-    PriceBook,
     Preference,
+    PriceBook,
     Scenario,
     SimulationResult,
     to_cents,
 )
 
 ZERO = Decimal("0")
+# The engine builds events and bills from values it has already checked, so it skips pydantic's
+# validation for them (a quarter of a comparison's time); the models stay frozen and typed.
+_event = Event.model_construct
+_bill = CycleBill.model_construct
 CYCLE_DAYS = 30  # section 3.5: a day is given assuming sends spread evenly over 30 days
 NOTICE_LEVELS = ((EventKind.NOTICE_75, 75), (EventKind.NOTICE_90, 90))
 NOTICE_95 = (EventKind.NOTICE_95, 95)
@@ -127,7 +131,7 @@ def send(
             result.upgrades += 1
             result.tier += 1
             events.append(
-                Event(
+                _event(
                     kind=EventKind.AUTO_UPGRADE,
                     channel=channel,
                     day=_day(ladder.sends[result.tier - 1] + carried_in, demand),
@@ -147,7 +151,7 @@ def send(
             result.flex_usd += fee
             result.flexes += 1
             events.append(
-                Event(
+                _event(
                     kind=EventKind.FLEX,
                     channel=channel,
                     day=_day(ladder.sends[k] + carried_in, demand),
@@ -164,7 +168,7 @@ def send(
     if result.blocked and preference is not Preference.NONE:
         result.custom_quote = True  # demand above the top row (section 3.3, last point)
         events.append(
-            Event(
+            _event(
                 kind=EventKind.CUSTOM_QUOTE,
                 channel=channel,
                 message=f"{ladder.name} demand is above the top tier: Klaviyo prices this by quote",
@@ -172,7 +176,7 @@ def send(
         )
     if result.blocked:
         events.append(
-            Event(
+            _event(
                 kind=EventKind.BLOCK,
                 channel=channel,
                 day=_day(result.limit, demand),
@@ -194,7 +198,7 @@ def notices(
         level = base_limit * pct / 100
         if demand >= level:
             events.append(
-                Event(
+                _event(
                     kind=kind,
                     channel=channel,
                     day=_day(math.ceil(level), demand),
@@ -214,9 +218,7 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
     email, sms = build_ladders(book, scenario)
     start = scenario.start
     start_plan = email.cover(
-        start.email_plan_profiles
-        if start.email_plan_profiles is not None
-        else start.active_profiles
+        start.email_plan_profiles if start.email_plan_profiles is not None else start.active_profiles
     )[0]
     start_sms = sms.cover(start.sms_plan_credits)[0]
     c, s, carried, profiles = start_plan, start_sms, 0, start.active_profiles
@@ -228,7 +230,7 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
         active = policy.preferences_active(cycle)
         if cycle == policy.card_failure_cycle:
             events.append(
-                Event(
+                _event(
                     kind=EventKind.CARD_FAILURE,
                     channel=Channel.ACCOUNT,
                     message="card payment failed: flexible sending and auto-upgrade are off "
@@ -237,7 +239,7 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
             )
         if cycle == policy.card_fixed_cycle:
             events.append(
-                Event(
+                _event(
                     kind=EventKind.CARD_FIXED,
                     channel=Channel.ACCOUNT,
                     message="card fixed: upgrade preferences are back on",
@@ -251,15 +253,14 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
             if target < c:
                 events.append(_downgrade(email, c, target, "by hand"))
                 c = target
-        elif policy.auto_downgrade and active and policy.email is Preference.FLEX:
-            if needed < c:
-                events.append(_downgrade(email, c, c - 1, "automatically (one tier)"))
-                c -= 1
+        elif policy.auto_downgrade and active and policy.email is Preference.FLEX and needed < c:
+            events.append(_downgrade(email, c, c - 1, "automatically (one tier)"))
+            c -= 1
         profile_upgrades = 0
         if needed > c:
             profile_upgrades = needed - c
             events.append(
-                Event(
+                _event(
                     kind=EventKind.PROFILE_UPGRADE,
                     channel=Channel.EMAIL,
                     message=f"{profiles:,} active profiles need the {email.caps[needed]:,} plan: "
@@ -269,7 +270,7 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
             c = needed
         if over_top:
             events.append(
-                Event(
+                _event(
                     kind=EventKind.CUSTOM_QUOTE,
                     channel=Channel.EMAIL,
                     message=f"{profiles:,} active profiles are above the top tier "
@@ -294,20 +295,14 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
             email_pref is Preference.AUTO_UPGRADE,
             events,
         )
-        mail = send(
-            email, c, use.email_sends, 0, email_pref, policy.flex_fee_basis, cycle, events
-        )
+        mail = send(email, c, use.email_sends, 0, email_pref, policy.flex_fee_basis, cycle, events)
         c = mail.tier
 
         # 3.4 SMS sending
         sms_pref = effective(policy.sms, active, sms_base)
         available = sms.sends[s] + carried
-        notices(
-            Channel.SMS, use.sms_credits, available, sms_pref is Preference.AUTO_UPGRADE, events
-        )
-        text = send(
-            sms, s, use.sms_credits, carried, sms_pref, policy.flex_fee_basis, cycle, events
-        )
+        notices(Channel.SMS, use.sms_credits, available, sms_pref is Preference.AUTO_UPGRADE, events)
+        text = send(sms, s, use.sms_credits, carried, sms_pref, policy.flex_fee_basis, cycle, events)
         s = text.tier
         carried_out = 0
         if policy.sms_rollover:
@@ -315,16 +310,11 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
 
         # 3.6 totals
         total = (
-            email_base
-            + mail.upgrade_usd
-            + mail.flex_usd
-            + sms_base
-            + text.upgrade_usd
-            + text.flex_usd
+            email_base + mail.upgrade_usd + mail.flex_usd + sms_base + text.upgrade_usd + text.flex_usd
         )
         lost = to_cents(mail.blocked * rev_email + text.blocked * rev_credit)
         cycles.append(
-            CycleBill(
+            _bill(
                 cycle=cycle,
                 email_plan_profiles=email.caps[c],
                 email_base_usd=email_base,
@@ -369,7 +359,7 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
 
 
 def _downgrade(ladder: Ladder, old: int, new: int, how: str) -> Event:
-    return Event(
+    return _event(
         kind=EventKind.DOWNGRADE,
         channel=Channel(ladder.name),
         message=f"{ladder.name} plan moved down {how} at renewal: "

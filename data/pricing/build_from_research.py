@@ -47,25 +47,66 @@ def main() -> None:
         sys.exit(f"research folder not found: {RESEARCH}")
     write(
         "email_tiers.csv",
-        ["effective_from", "max_profiles", "monthly_price_usd", "monthly_email_sends",
-         "status", "source", "as_of"],
-        [[EFFECTIVE_FROM, r["active_profiles_max"], r["monthly_price_usd"],
-          r["monthly_email_sends"], status_of(r["source"]), r["source"], r["as_of"]]
-         for r in rows("email_tiers.csv")],
+        [
+            "effective_from",
+            "max_profiles",
+            "monthly_price_usd",
+            "monthly_email_sends",
+            "status",
+            "source",
+            "as_of",
+        ],
+        [
+            [
+                EFFECTIVE_FROM,
+                r["active_profiles_max"],
+                r["monthly_price_usd"],
+                r["monthly_email_sends"],
+                status_of(r["source"]),
+                r["source"],
+                r["as_of"],
+            ]
+            for r in rows("email_tiers.csv")
+        ],
     )
     write(
         "sms_tiers.csv",
         ["effective_from", "monthly_credits", "monthly_price_usd", "status", "source", "as_of"],
-        [[EFFECTIVE_FROM, r["monthly_credits"], r["monthly_price_usd"], status_of(r["status"]),
-          r["source"], r["as_of"]] for r in rows("sms_tiers.csv")],
+        [
+            [
+                EFFECTIVE_FROM,
+                r["monthly_credits"],
+                r["monthly_price_usd"],
+                status_of(r["status"]),
+                r["source"],
+                r["as_of"],
+            ]
+            for r in rows("sms_tiers.csv")
+        ],
     )
     write(
         "sms_credits_per_message.csv",
-        ["effective_from", "country", "sms_credits_per_segment", "mms_credits", "status",
-         "source", "as_of"],
-        [[EFFECTIVE_FROM, r["country"], r["sms_credits_per_segment"], r["mms_credits"],
-          status_of(r["source"]), r["source"], r["as_of"]]
-         for r in rows("sms_credits_per_message.csv")],
+        [
+            "effective_from",
+            "country",
+            "sms_credits_per_segment",
+            "mms_credits",
+            "status",
+            "source",
+            "as_of",
+        ],
+        [
+            [
+                EFFECTIVE_FROM,
+                r["country"],
+                r["sms_credits_per_segment"],
+                r["mms_credits"],
+                status_of(r["source"]),
+                r["source"],
+                r["as_of"],
+            ]
+            for r in rows("sms_credits_per_message.csv")
+        ],
     )
 
 

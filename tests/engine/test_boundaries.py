@@ -44,7 +44,11 @@ def test_demand_at_the_limit_plus_one_blocks_one_flexes_once_or_upgrades_once():
     )
     assert (none.emails_sent, none.emails_blocked) == (100000, 1)
     assert (flex.email_flexes, flex.email_flex_usd, flex.email_send_limit) == (1, usd("7.50"), 105000)
-    assert (auto.email_upgrades, auto.email_upgrade_usd, auto.email_plan_profiles) == (1, usd("25"), 10500)
+    assert (auto.email_upgrades, auto.email_upgrade_usd, auto.email_plan_profiles) == (
+        1,
+        usd("25"),
+        10500,
+    )
 
 
 def test_several_flexes_in_one_cycle_each_rounded_to_cents():
@@ -75,7 +79,11 @@ def test_top_of_the_ladder_demand_above_it_is_blocked_and_custom_quote():
 
 def test_profiles_above_the_top_tier_use_the_top_price_and_flag_custom_quote():
     bill = run([(300000, 0, 0)], start=Start(active_profiles=300000)).cycles[0]
-    assert (bill.email_plan_profiles, bill.email_base_usd, bill.custom_quote) == (250000, usd("2300"), True)
+    assert (bill.email_plan_profiles, bill.email_base_usd, bill.custom_quote) == (
+        250000,
+        usd("2300"),
+        True,
+    )
 
 
 def test_free_tier_always_behaves_as_stop_sending():

@@ -83,7 +83,9 @@ CASES = {
         with_change(
             "price_book",
             {
-                "email_tiers": [{"max_profiles": 500, "monthly_price_usd": "20", "monthly_email_sends": 5000}],
+                "email_tiers": [
+                    {"max_profiles": 500, "monthly_price_usd": "20", "monthly_email_sends": 5000}
+                ],
                 "sms_tiers": [
                     {"monthly_credits": 2500, "monthly_price_usd": "29"},
                     {"monthly_credits": 1250, "monthly_price_usd": "15"},
@@ -104,7 +106,11 @@ CASES = {
     "negative price": (
         with_change(
             "price_book",
-            {"email_tiers": [{"max_profiles": 500, "monthly_price_usd": "-1", "monthly_email_sends": 5000}]},
+            {
+                "email_tiers": [
+                    {"max_profiles": 500, "monthly_price_usd": "-1", "monthly_email_sends": 5000}
+                ]
+            },
         ),
         "price_book.email_tiers[0].monthly_price_usd",
         "greater than or equal to 0",
