@@ -98,6 +98,7 @@ class LoadedUsage:
     source: str
     mapping: dict[str, str]
     notes: list[str] = field(default_factory=list)
+    is_sample: bool = False
 
 
 def _norm(name: str) -> str:

@@ -1,0 +1,185 @@
+"""The Explore page's inputs: one widget per WhatIf field, bound to the URL.
+
+Every widget has a short key that is also its URL parameter (`bind="query-params"`), so a
+copied link reopens the same what-if; only values that differ from the default appear in it.
+Defaults come from the fit of the loaded history. When new data is loaded, ui.state drops
+these keys, so the widgets start again from the new fit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import streamlit as st
+
+from engine.compare import NAMED_POLICIES
+from engine.growth import Fit, UsageHistory
+from engine.models import FlexFeeBasis, PriceBook
+from engine.whatif import WhatIf
+
+URL = dict(bind="query-params", persist_state="session")
+SETTING_LABELS = {p.key: p.label for p in NAMED_POLICIES}
+
+
+# Module-level format functions: widgets keep them in session state, which must pickle.
+def profiles_plan(c: int) -> str:
+    return f"up to {c:,} profiles"
+
+
+def credits_plan(c: int) -> str:
+    return "no SMS plan" if c == 0 else f"{c:,} credits"
+
+
+def month_or_never(c: int) -> str:
+    return "never" if c == 0 else str(c)
+
+
+FEE_BASIS_LABELS = {
+    "extra": "the extra messages only (Klaviyo's example)",
+    "whole": "all of the next tier's messages (help-article wording)",
+}
+
+
+def _cover(caps: list[int], n: int) -> int:
+    return next((c for c in caps if c >= n), caps[-1])
+
+
+def _clip(x: float, lo: float, hi: float) -> float:
+    return min(max(x, lo), hi)
+
+
+def whatif_inputs(history: UsageHistory, fit: Fit, book: PriceBook, typical_sms: int) -> WhatIf:
+    """Draw the inputs (in the current container) and return what they say."""
+    g = fit.growth
+    notes = fit.notes
+    horizon = st.segmented_control(
+        "Horizon (months)", [12, 24, 36], default=12, key="horizon", required=True, **URL
+    )
+
+    with st.expander("Growth", expanded=True):
+        growth = st.slider(
+            "Profile growth per month (%)", -10.0, 20.0, float(g.profile_growth_pct), 0.1,
+            key="growth", help=notes["profile_growth_pct"], **URL,
+        )  # fmt: skip
+        epp_max = max(40.0, round(g.emails_per_profile * 2))
+        epp = st.slider(
+            "Emails per profile in an ordinary month", 0.0, epp_max, _clip(g.emails_per_profile, 0, epp_max),
+            0.1, key="epp", help=notes["emails_per_profile"], **URL,
+        )  # fmt: skip
+        nov = st.slider(
+            "November peak, Black Friday / Cyber Monday (% over an ordinary month)", -50, 300,
+            int(round(g.november_peak_pct)), 5, key="nov", help=notes["november_peak_pct"], **URL,
+        )  # fmt: skip
+        dec = st.slider(
+            "December peak (%)", -50, 300, int(round(g.december_peak_pct)), 5, key="dec",
+            help=notes["december_peak_pct"], **URL,
+        )  # fmt: skip
+
+    with st.expander("SMS"):
+        sms_max = max(1000, int(g.sms_base_credits * 4) // 1000 * 1000)
+        sms_base = st.slider(
+            "SMS credits in an ordinary month", 0, sms_max, int(_clip(g.sms_base_credits, 0, sms_max)),
+            max(1, sms_max // 200), key="sms_base", help=notes["sms_base_credits"], **URL,
+        )  # fmt: skip
+        sms_growth = st.slider(
+            "SMS credit growth per month (%)", -10.0, 20.0, float(g.sms_growth_pct), 0.1,
+            key="sms_growth", help=notes["sms_growth_pct"], **URL,
+        )  # fmt: skip
+        sms_nov = st.slider(
+            "SMS November peak (%)", -50, 300, int(round(g.sms_november_peak_pct)), 5, key="sms_nov",
+            help=notes["sms_november_peak_pct"], **URL,
+        )  # fmt: skip
+        sms_dec = st.slider(
+            "SMS December peak (%)", -50, 300, int(round(g.sms_december_peak_pct)), 5, key="sms_dec",
+            help=notes["sms_december_peak_pct"], **URL,
+        )  # fmt: skip
+
+    with st.expander("List clean-up and price change"):
+        cleanup = st.slider(
+            "Suppress this share of profiles (%)", 0, 80, 0, 1, key="cleanup",
+            help="Suppressed profiles stop counting and stop receiving email (SMS is unchanged).",
+            **URL,
+        )  # fmt: skip
+        cleanup_at = st.slider("…from month", 1, 36, 1, key="cleanup_at", **URL)
+        price_pct = st.slider(
+            "Klaviyo price change (%)", -20, 50, 0, 1, key="price_pct",
+            help="Every price in both ladders, rounded to cents, from the month below.", **URL,
+        )  # fmt: skip
+        price_at = st.slider("…from month", 1, 36, 1, key="price_at", **URL)
+
+    with st.expander("Your plan and setting", expanded=True):
+        caps = [t.max_profiles for t in book.email_tiers]
+        email_plan = st.selectbox(
+            "Email plan now (active profiles)", caps, index=caps.index(_cover(caps, history.last.active_profiles)),
+            format_func=profiles_plan, key="email_plan", **URL,
+        )  # fmt: skip
+        credits = [t.monthly_credits for t in book.sms_tiers]
+        sms_plan = st.selectbox(
+            "SMS plan now (credits a month)", credits, index=credits.index(_cover(credits, typical_sms)),
+            format_func=credits_plan, key="sms_plan", **URL,
+        )  # fmt: skip
+        setting = st.selectbox(
+            "Your current setting at the limit", list(SETTING_LABELS), index=3,
+            format_func=SETTING_LABELS.get, key="setting", **URL,
+        )  # fmt: skip
+        card_options = [0, *range(1, horizon + 1)]
+        card_fail = st.selectbox(
+            "A card payment fails in month", card_options, index=0, key="card_fail",
+            format_func=month_or_never,
+            help="A failed payment turns flexible sending and auto-upgrade off until the owner turns them on again.",
+            **URL,
+        )  # fmt: skip
+        card_fixed = 0
+        if card_fail:
+            fixed_options = [0, *range(card_fail + 1, horizon + 1)]
+            card_fixed = st.selectbox(
+                "…and is fixed in month", fixed_options, key="card_fixed",
+                format_func=month_or_never, **URL,
+            )  # fmt: skip
+
+    with st.expander("What a blocked message is worth"):
+        rev_email = st.number_input(
+            "Revenue per email (USD)", 0.0, 10.0, 0.0, 0.001, format="%.3f", key="rev_email", **URL
+        )
+        rev_sms = st.number_input(
+            "Revenue per SMS credit (USD)", 0.0, 10.0, 0.0, 0.001, format="%.3f", key="rev_sms", **URL
+        )
+
+    with st.expander("Rules Klaviyo leaves unclear"):
+        fee_basis = st.radio(
+            "Flex fee is charged on", ["extra", "whole"], key="fee_basis", **URL,
+            format_func=FEE_BASIS_LABELS.get,
+        )  # fmt: skip
+        rollover = st.toggle(
+            "Unused SMS credits roll over", False, key="rollover",
+            help="No official source says they do; off by default.", **URL,
+        )  # fmt: skip
+
+    return WhatIf(
+        growth=g.model_copy(
+            update=dict(
+                horizon=horizon,
+                profile_growth_pct=growth,
+                emails_per_profile=epp,
+                november_peak_pct=nov,
+                december_peak_pct=dec,
+                sms_base_credits=sms_base,
+                sms_growth_pct=sms_growth,
+                sms_november_peak_pct=sms_nov,
+                sms_december_peak_pct=sms_dec,
+                cleanup_pct=cleanup,
+                cleanup_cycle=cleanup_at,
+            )
+        ),
+        email_plan_profiles=email_plan,
+        sms_plan_credits=sms_plan,
+        current_setting=setting,
+        flex_fee_basis=FlexFeeBasis(fee_basis),
+        sms_rollover=rollover,
+        card_failure_cycle=card_fail or None,
+        card_fixed_cycle=card_fixed or None,
+        price_change_pct=Decimal(price_pct),
+        price_change_cycle=price_at,
+        revenue_per_email_usd=Decimal(str(round(rev_email, 3))),
+        revenue_per_sms_credit_usd=Decimal(str(round(rev_sms, 3))),
+    )

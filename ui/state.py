@@ -1,0 +1,82 @@
+"""The session state schema: every key the app shares between pages, and how it starts.
+
+Session state holds data only (pydantic models and dataclasses), never a client or a key for
+another user: `runner.enforceSerializableSessionState` checks it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from engine.models import PriceBook
+from ingest.profiles_csv import ProfileCount
+from ingest.usage_csv import LoadedUsage
+from ui import cache
+
+USAGE = "usage"  # LoadedUsage: the history the explorer runs on
+BOOK = "price_book"  # PriceBook: the bundled one, or the user's edited/uploaded one
+BOOK_LABEL = "price_book_label"
+PROFILES = "profile_count"  # ProfileCount | None: from a profile export
+MESSAGES = "flash"  # one-shot messages shown on the next run of a page
+
+# The Explore page's inputs: dropped when new data is loaded, so they start from its fit.
+WHATIF_KEYS = (
+    "horizon", "growth", "epp", "nov", "dec", "sms_base", "sms_growth", "sms_nov", "sms_dec",
+    "cleanup", "cleanup_at", "price_pct", "price_at", "email_plan", "sms_plan", "setting",
+    "fee_basis", "rollover", "card_fail", "card_fixed", "rev_email", "rev_sms", "detail",
+)  # fmt: skip
+
+
+def init() -> None:
+    """Start every shared key once per session: the sample account and the bundled book."""
+    if USAGE not in st.session_state:
+        st.session_state[USAGE] = cache.sample_usage()
+    if BOOK not in st.session_state:
+        book = cache.bundled_book()
+        st.session_state[BOOK] = book
+        st.session_state[BOOK_LABEL] = f"Bundled price book (prices as of {book.effective_from})"
+    st.session_state.setdefault(PROFILES, None)
+    st.session_state.setdefault(MESSAGES, [])
+
+
+def usage() -> LoadedUsage:
+    return st.session_state[USAGE]
+
+
+def book() -> PriceBook:
+    return st.session_state[BOOK]
+
+
+def profiles() -> ProfileCount | None:
+    return st.session_state[PROFILES]
+
+
+def set_usage(loaded: LoadedUsage) -> None:
+    """Replace the loaded data and reset the what-if so it starts from the new data's fit."""
+    st.session_state[USAGE] = loaded
+    for key in WHATIF_KEYS:
+        st.session_state.pop(key, None)
+
+
+def set_book(book: PriceBook, label: str) -> None:
+    st.session_state[BOOK] = book
+    st.session_state[BOOK_LABEL] = label
+    st.session_state.pop("email_plan", None)  # plan choices come from the book's ladder
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state[MESSAGES].append((kind, text))
+
+
+def show_flashes() -> None:
+    for kind, text in st.session_state[MESSAGES]:
+        getattr(st, kind)(text)
+    st.session_state[MESSAGES] = []
+
+
+def data_label() -> str:
+    loaded = usage()
+    h = loaded.history
+    span = f"{h.months[0].month:%b %Y} – {h.last.month:%b %Y}"
+    kind = "Sample account" if loaded.is_sample else loaded.source
+    return f"{kind}, {len(h.months)} months ({span})"
