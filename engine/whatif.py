@@ -34,7 +34,9 @@ class WhatIf(Frozen):
     """Every input of the Explore page."""
 
     growth: Growth
-    email_plan_profiles: int | None = Field(default=None, description="None: the plan covering today's profiles")
+    email_plan_profiles: int | None = Field(
+        default=None, description="None: the plan covering today's profiles"
+    )
     sms_plan_credits: int = 0
     current_setting: str = Field(default="auto_upgrade", description="a key of NAMED_POLICIES")
     flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
@@ -64,7 +66,9 @@ class WhatIfResult:
     sensitivity: tuple[Sensitivity, ...]
 
 
-def scenario_for(history: UsageHistory, whatif: WhatIf, book: PriceBook | None = None) -> tuple[Projection, Scenario]:
+def scenario_for(
+    history: UsageHistory, whatif: WhatIf, book: PriceBook | None = None
+) -> tuple[Projection, Scenario]:
     """The projected usage and the scenario it makes, starting from the last month of history.
 
     `book`, when given, is written into the scenario so that a downloaded scenario bills with

@@ -12,7 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from ingest.usage_csv import UsageFileError, _decode, _norm, _separator
+from ingest.usage_csv import UsageFileError, decode_text, detect_separator, normalise_header
 
 MAX_BYTES = 50 * 1024 * 1024
 NOT_ACTIVE = {"UNSUBSCRIBED", "SUPPRESSED", "BOUNCED", "SPAM_COMPLAINT"}
@@ -40,10 +40,10 @@ def count_profiles(data: bytes, source: str) -> ProfileCount:
             f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit for a profile export is "
             f"{MAX_BYTES // 1024 // 1024} MB. Export a segment, or count it in Klaviyo."
         )
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text), delimiter=_separator(text))
+    text = decode_text(data)
+    reader = csv.reader(io.StringIO(text), delimiter=detect_separator(text, allow_single=True))
     headers = [h.strip() for h in next(reader)]
-    normed = [_norm(h) for h in headers]
+    normed = [normalise_header(h) for h in headers]
     if "email" not in normed:
         raise UsageFileError(
             "Row 1: no 'Email' column, so this does not look like a Klaviyo profile export. "
@@ -61,7 +61,9 @@ def count_profiles(data: bytes, source: str) -> ProfileCount:
         rows += 1
         if email_i >= len(cells) or not cells[email_i].strip():
             continue
-        consent = cells[consent_i].strip().upper() if consent_i is not None and consent_i < len(cells) else ""
+        consent = (
+            cells[consent_i].strip().upper() if consent_i is not None and consent_i < len(cells) else ""
+        )
         if consent in NOT_ACTIVE:
             continue
         active += 1

@@ -101,19 +101,19 @@ class LoadedUsage:
     is_sample: bool = False
 
 
-def _norm(name: str) -> str:
+def normalise_header(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name.strip().lower()).strip(" ()")
 
 
 def guess_mapping(headers: list[str]) -> dict[str, str | None]:
     """Our best guess of which header holds each canonical column (None = not found)."""
-    normed = {_norm(h): h for h in headers}
+    normed = {normalise_header(h): h for h in headers}
     out: dict[str, str | None] = {}
     used: set[str] = set()
     for key, names in SYNONYMS.items():
         out[key] = None
         for name in names:
-            hit = normed.get(_norm(name))
+            hit = normed.get(normalise_header(name))
             if hit and hit not in used:
                 out[key] = hit
                 used.add(hit)
@@ -121,7 +121,7 @@ def guess_mapping(headers: list[str]) -> dict[str, str | None]:
     return out
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     if not data.strip():
         raise UsageFileError("The file is empty. Export the usage again, or pick another file.")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -141,10 +141,13 @@ def _decode(data: bytes) -> str:
         )
 
 
-def _separator(text: str) -> str:
+def detect_separator(text: str, allow_single: bool = False) -> str:
+    """Comma, semicolon or tab: whichever row 1 uses most; an error if it uses none."""
     head = text.splitlines()[0] if text.splitlines() else ""
     counts = {sep: head.count(sep) for sep in SEPARATORS}
     best = max(counts, key=counts.get)
+    if counts[best] == 0 and allow_single:
+        return ","
     if counts[best] == 0:
         other = next((c for c in "|:^~" if c in head), None)
         hint = f" It looks separated by {other!r}." if other else ""
@@ -217,8 +220,8 @@ def read_usage_csv(data: bytes, source: str, mapping: dict[str, str] | None = No
             f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_BYTES // 1024 // 1024} MB. "
             "A monthly usage export is a few KB: check this is the right file."
         )
-    text = _decode(data)
-    sep = _separator(text)
+    text = decode_text(data)
+    sep = detect_separator(text)
     rows = list(csv.reader(io.StringIO(text), delimiter=sep))
     headers = [h.strip() for h in rows[0]]
     notes = [] if sep == "," else [f"Read as {SEPARATORS[sep]}-separated."]

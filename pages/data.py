@@ -4,6 +4,9 @@ import streamlit as st
 
 from ingest.usage_csv import LABELS, REQUIRED, ColumnMappingNeeded, UsageFileError, history_csv
 from ui import cache, charts, state
+from ui.frame import require_frame
+
+require_frame()  # before anything else: see ui/frame.py
 
 st.title("Your usage data")
 state.show_flashes()
@@ -25,21 +28,22 @@ with left:
         data = upload.getvalue()
         mapping = st.session_state.get("usage_mapping", {}).get(upload.file_id)
         try:
-            new = cache.parse_usage(data, upload.name, tuple(sorted(mapping.items())) if mapping else None)
+            new = cache.parse_usage(
+                data, upload.name, tuple(sorted(mapping.items())) if mapping else None
+            )
         except ColumnMappingNeeded as need:
             st.warning(str(need))
-            with st.form("mapping"):
-                choice = {}
-                for key in (*REQUIRED, "sms_credits"):
-                    options = ["(none)", *need.headers]
-                    guess = need.guess.get(key)
-                    choice[key] = st.selectbox(
-                        LABELS[key], options, index=options.index(guess) if guess else 0, key=f"map_{key}"
-                    )
-                if st.form_submit_button("Use these columns"):
-                    chosen = {k: v for k, v in choice.items() if v != "(none)"}
-                    st.session_state["usage_mapping"] = {upload.file_id: chosen}
-                    st.rerun()
+            choice = {}
+            for key in (*REQUIRED, "sms_credits"):
+                options = ["(none)", *need.headers]
+                guess = need.guess.get(key)
+                choice[key] = st.selectbox(
+                    LABELS[key], options, index=options.index(guess) if guess else 0, key=f"map_{key}"
+                )
+            if st.button("Use these columns", key="use_mapping", type="primary"):
+                chosen = {k: v for k, v in choice.items() if v != "(none)"}
+                st.session_state["usage_mapping"] = {upload.file_id: chosen}
+                st.rerun()
         except UsageFileError as e:
             st.error(f"{upload.name}: {e} Your previous data is still loaded.", icon=":material/error:")
         else:
@@ -65,7 +69,9 @@ with right:
         "(not unsubscribed or suppressed) and, with a consent column, the never-subscribed ones "
         "a clean-up could suppress."
     )
-    export = st.file_uploader("Profile export CSV", type=["csv"], key="profiles_file", max_upload_size=50)
+    export = st.file_uploader(
+        "Profile export CSV", type=["csv"], key="profiles_file", max_upload_size=50
+    )
     if export is not None:
         try:
             count = cache.parse_profiles(export.getvalue(), export.name)

@@ -7,7 +7,10 @@ import streamlit as st
 from engine.growth import fit, typical_sms_credits
 from engine.whatif import run_whatif, scenario_for
 from ui import charts, report, state
+from ui.frame import require_frame
 from ui.inputs import whatif_inputs
+
+require_frame()  # before anything else: see ui/frame.py
 
 loaded = state.usage()
 history = loaded.history
@@ -48,7 +51,7 @@ with results:
     m3.metric("Saving against your setting", f"${comparison.saving_vs_current_usd:,.2f}",
               help="Bill + lost revenue of your setting minus the recommended one's.")  # fmt: skip
     table = report.comparison_frame(comparison, horizon)
-    money = st.column_config.NumberColumn(format="$%.2f")
+    money = st.column_config.NumberColumn(format="dollar")
     st.dataframe(
         table, hide_index=True, key="comparison_table",
         column_config={c: money for c in table.columns if "Bill" in c or c == "Lost revenue"},

@@ -3,6 +3,9 @@
 import streamlit as st
 
 from ui import state
+from ui.frame import require_frame
+
+require_frame()  # before anything else: see ui/frame.py
 
 book = state.book()
 statuses = {}

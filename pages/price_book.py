@@ -14,6 +14,9 @@ from engine.price_book import (
     parse_sms_tiers,
 )
 from ui import cache, report, state
+from ui.frame import require_frame
+
+require_frame()  # before anything else: see ui/frame.py
 
 st.title("Price book")
 state.show_flashes()
@@ -99,7 +102,11 @@ if any(e.get("edited_rows") or e.get("added_rows") or e.get("deleted_rows") for 
     for frame, key in ((edited_email, EMAIL_KEY), (edited_sms, SMS_KEY)):
         for row in edits[key].get("edited_rows", {}):
             frame.loc[int(row), ["status", "source"]] = ["user", "edited in the app"]
-    apply(as_csv(edited_email, EMAIL_COLUMNS), as_csv(edited_sms, SMS_COLUMNS), "Price book edited in the app")
+    apply(
+        as_csv(edited_email, EMAIL_COLUMNS),
+        as_csv(edited_sms, SMS_COLUMNS),
+        "Price book edited in the app",
+    )
 
 st.markdown("##### Upload or download")
 c1, c2 = st.columns(2)
@@ -114,7 +121,9 @@ with c1:
         email_csv = text if "max_profiles" in header else as_csv(email_frame(book), EMAIL_COLUMNS)
         sms_csv = text if "monthly_credits" in header else as_csv(sms_frame(book), SMS_COLUMNS)
         if "max_profiles" not in header and "monthly_credits" not in header:
-            st.error(f"{upload.name}, row 1: needs a max_profiles (email) or monthly_credits (SMS) column.")
+            st.error(
+                f"{upload.name}, row 1: needs a max_profiles (email) or monthly_credits (SMS) column."
+            )
         else:
             st.session_state["book_file_loaded"] = upload.file_id
             apply(email_csv, sms_csv, f"Uploaded price book: {upload.name}")

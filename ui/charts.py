@@ -25,8 +25,8 @@ COLORS = {
 }
 LAYOUT = dict(
     template="plotly_white",
-    margin=dict(l=10, r=10, t=40, b=10),
-    legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+    margin=dict(l=10, r=10, t=50, b=10),
+    legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
     height=360,
 )
 
@@ -44,7 +44,9 @@ def cumulative_cost(comparison: Comparison, labels: list[str], with_lost: bool =
                 y=list(accumulate(per_cycle)),
                 name=o.label,
                 mode="lines+markers",
-                line=dict(color=COLORS.get(o.key), width=3 if o.key == comparison.cheapest_with_lost else 2),
+                line=dict(
+                    color=COLORS.get(o.key), width=3 if o.key == comparison.cheapest_with_lost else 2
+                ),
                 hovertemplate="%{x}: $%{y:,.2f}<extra>" + o.label + "</extra>",
             )
         )
@@ -80,7 +82,9 @@ def monthly_bill(outcome: Outcome, labels: list[str]) -> go.Figure:
     return fig
 
 
-def demand_vs_limit(history: UsageHistory, projection: Projection, result: SimulationResult) -> go.Figure:
+def demand_vs_limit(
+    history: UsageHistory, projection: Projection, result: SimulationResult
+) -> go.Figure:
     """Emails against the send limit, and profiles against the plan's band: history, then projection."""
     past = [month_label(m.month) for m in history.months]
     future = projection.labels
@@ -145,10 +149,17 @@ def event_points(result: SimulationResult, labels: list[str]) -> list[tuple[str,
     points: dict[tuple[str, str, str], list[str]] = {}
     for b in result.cycles:
         for e in b.events:
-            key = (labels[b.cycle - 1], EVENT_ROWS[e.kind], e.channel.value if hasattr(e.channel, "value") else e.channel)
+            key = (
+                labels[b.cycle - 1],
+                EVENT_ROWS[e.kind],
+                e.channel.value if hasattr(e.channel, "value") else e.channel,
+            )
             day = f"day {e.day}: " if e.day else ""
             points.setdefault(key, []).append(day + e.message)
-    return [(month, row, f"{channel}: " + "<br>".join(texts)) for (month, row, channel), texts in points.items()]
+    return [
+        (month, row, f"{channel}: " + "<br>".join(texts))
+        for (month, row, channel), texts in points.items()
+    ]
 
 
 def events_timeline(result: SimulationResult, labels: list[str], title: str) -> go.Figure:

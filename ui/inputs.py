@@ -18,6 +18,7 @@ from engine.models import FlexFeeBasis, PriceBook
 from engine.whatif import WhatIf
 
 URL = dict(bind="query-params", persist_state="session")
+DEFAULT_REVENUE = 0.05  # USD per blocked email or credit; labelled a placeholder in the UI
 SETTING_LABELS = {p.key: p.label for p in NAMED_POLICIES}
 
 
@@ -68,10 +69,10 @@ def whatif_inputs(history: UsageHistory, fit: Fit, book: PriceBook, typical_sms:
         )  # fmt: skip
         nov = st.slider(
             "November peak, Black Friday / Cyber Monday (% over an ordinary month)", -50, 300,
-            int(round(g.november_peak_pct)), 5, key="nov", help=notes["november_peak_pct"], **URL,
+            round(g.november_peak_pct), 5, key="nov", help=notes["november_peak_pct"], **URL,
         )  # fmt: skip
         dec = st.slider(
-            "December peak (%)", -50, 300, int(round(g.december_peak_pct)), 5, key="dec",
+            "December peak (%)", -50, 300, round(g.december_peak_pct), 5, key="dec",
             help=notes["december_peak_pct"], **URL,
         )  # fmt: skip
 
@@ -86,11 +87,11 @@ def whatif_inputs(history: UsageHistory, fit: Fit, book: PriceBook, typical_sms:
             key="sms_growth", help=notes["sms_growth_pct"], **URL,
         )  # fmt: skip
         sms_nov = st.slider(
-            "SMS November peak (%)", -50, 300, int(round(g.sms_november_peak_pct)), 5, key="sms_nov",
+            "SMS November peak (%)", -50, 300, round(g.sms_november_peak_pct), 5, key="sms_nov",
             help=notes["sms_november_peak_pct"], **URL,
         )  # fmt: skip
         sms_dec = st.slider(
-            "SMS December peak (%)", -50, 300, int(round(g.sms_december_peak_pct)), 5, key="sms_dec",
+            "SMS December peak (%)", -50, 300, round(g.sms_december_peak_pct), 5, key="sms_dec",
             help=notes["sms_december_peak_pct"], **URL,
         )  # fmt: skip
 
@@ -137,13 +138,20 @@ def whatif_inputs(history: UsageHistory, fit: Fit, book: PriceBook, typical_sms:
                 format_func=month_or_never, **URL,
             )  # fmt: skip
 
-    with st.expander("What a blocked message is worth"):
+    with st.expander("What a blocked message is worth", expanded=True):
+        placeholder = (
+            "Starts at $0.05, the figure of the billing rules' worked example: a placeholder, not "
+            "your number. Use the revenue per recipient from your Klaviyo reports; 0 prices "
+            "blocked sends at nothing."
+        )
         rev_email = st.number_input(
-            "Revenue per email (USD)", 0.0, 10.0, 0.0, 0.001, format="%.3f", key="rev_email", **URL
-        )
+            "Revenue per email (USD)", 0.0, 10.0, DEFAULT_REVENUE, 0.001, format="%.3f",
+            key="rev_email", help=placeholder, **URL,
+        )  # fmt: skip
         rev_sms = st.number_input(
-            "Revenue per SMS credit (USD)", 0.0, 10.0, 0.0, 0.001, format="%.3f", key="rev_sms", **URL
-        )
+            "Revenue per SMS credit (USD)", 0.0, 10.0, DEFAULT_REVENUE, 0.001, format="%.3f",
+            key="rev_sms", help=placeholder, **URL,
+        )  # fmt: skip
 
     with st.expander("Rules Klaviyo leaves unclear"):
         fee_basis = st.radio(

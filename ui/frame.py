@@ -1,0 +1,56 @@
+"""The frame every page runs in: page config, shared state, the sidebar, and navigation.
+
+app.py is only `run_frame()`. Every page starts with `require_frame()`, because Streamlit
+decides per run whether `pages/` is a legacy auto-discovered folder: until st.navigation has
+been called, a first visit to /data on a fresh server (and every AppTest run) executes
+pages/data.py on its own, without this frame. A page that finds itself outside the frame runs
+the frame right there, whose st.navigation resolves the same page (url paths equal the file
+names, so the page hashes match) and runs it inside the frame, then stops the outer run.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import streamlit as st
+
+from ui import state
+from ui.pages import PAGES
+
+_local = threading.local()  # each script run has its own thread
+
+
+def run_frame() -> None:
+    started = time.perf_counter()
+    st.set_page_config(page_title="Klaviyo bill explorer", page_icon=":material/mail:", layout="wide")
+    state.init()
+    with st.sidebar:
+        st.markdown("### Klaviyo bill explorer")
+        if state.usage().is_sample:
+            st.info(
+                f"**Sample data**: {state.data_label()}. Load your own on the Data page.",
+                icon=":material/science:",
+            )
+        else:
+            st.success(f"**Your data**: {state.data_label()}", icon=":material/database:")
+        st.caption(st.session_state[state.BOOK_LABEL])
+    pages = [
+        st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.url_path is None)
+        for p in PAGES
+    ]
+    page = st.navigation(pages)
+    _local.inside = True
+    try:
+        page.run()
+    finally:
+        _local.inside = False
+    st.session_state["script_ms"] = (time.perf_counter() - started) * 1000
+
+
+def require_frame() -> None:
+    """Call first in every page: outside the frame, run the frame (with this page) and stop."""
+    if getattr(_local, "inside", False):
+        return
+    run_frame()
+    st.stop()
