@@ -44,6 +44,14 @@ current = comparison.outcome(comparison.current)
 
 with results:
     st.subheader(f"Recommended: {best.label}")
+    g = whatif.growth
+    st.caption(
+        f"Assumptions: profiles {g.profile_growth_pct:+.1f}% a month, {g.emails_per_profile:.1f} emails "
+        f"per profile, November {g.november_peak_pct:+.0f}%, December {g.december_peak_pct:+.0f}%; SMS "
+        f"{g.sms_base_credits:,.0f} credits {g.sms_growth_pct:+.1f}% a month; clean-up {g.cleanup_pct:.0f}% "
+        f"from month {g.cleanup_cycle}; prices {whatif.price_change_pct:+}% from month "
+        f"{whatif.price_change_cycle}; {horizon} months from {labels[0]}."
+    )
     st.success(comparison.recommendation, icon=":material/lightbulb:")
     m1, m2, m3 = st.columns(3)
     m1.metric(f"Bill over {horizon} months ({best.label})", f"${best.total_usd:,.2f}")
