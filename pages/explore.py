@@ -1,11 +1,12 @@
 """Explore: drag the what-if, see every billing setting's cost side by side, and why."""
 
 import json
+from functools import partial
 
 import streamlit as st
 
 from engine.growth import fit, typical_sms_credits
-from engine.whatif import run_whatif, scenario_for
+from engine.whatif import run_whatif
 from ui import charts, report, state
 from ui.frame import require_frame
 from ui.inputs import whatif_inputs
@@ -25,6 +26,10 @@ if loaded.is_sample:
 else:
     st.caption(f"Running on **{loaded.source}**. A copied link keeps these settings, not your data.")
 
+# One detail chart at a time: each plotly chart costs the browser tens of ms per slider move.
+DETAIL_VIEWS = ("Demand against limits", "Monthly bill", "Events")
+DEFAULT_VIEW = DETAIL_VIEWS[0]
+CHART_CONFIG = {"displayModeBar": False}  # the mode bar costs ~10 ms of browser time per update
 fitted = fit(history)
 controls, results = st.columns([1, 2.3], gap="large")
 with controls:
@@ -69,32 +74,51 @@ with results:
     for s in run.sensitivity:
         (st.warning if s.changes_answer else st.info)(s.summary)
 
-    st.plotly_chart(charts.cumulative_cost(comparison, labels), key="chart_cumulative")
+    st.plotly_chart(
+        charts.cumulative_cost(comparison, labels), key="chart_cumulative", config=CHART_CONFIG
+    )
+    view_col, setting_col = st.columns([1.3, 1])
+    view = view_col.segmented_control(
+        "Detail", list(DETAIL_VIEWS), default=DEFAULT_VIEW, key="view", required=True,
+        bind="query-params", persist_state="session",
+    )  # fmt: skip
     detail_keys = [o.key for o in comparison.outcomes]
-    detail = st.selectbox(
-        "Monthly detail for", detail_keys, index=detail_keys.index(best.key),
+    detail = setting_col.selectbox(
+        "for the setting", detail_keys, index=detail_keys.index(best.key),
         format_func={o.key: o.label for o in comparison.outcomes}.get, key="detail",
     )  # fmt: skip
     chosen = comparison.outcome(detail)
-    st.plotly_chart(charts.monthly_bill(chosen, labels), key="chart_monthly")
-    st.plotly_chart(charts.demand_vs_limit(history, run.projection, chosen.result), key="chart_demand")
-    st.plotly_chart(charts.events_timeline(chosen.result, labels, chosen.label), key="chart_events")
-    st.caption("Event days assume sends spread evenly over a 30-day billing cycle.")
+    if view == "Monthly bill":
+        st.plotly_chart(charts.monthly_bill(chosen, labels), key="chart_monthly", config=CHART_CONFIG)
+    elif view == "Events":
+        st.plotly_chart(
+            charts.events_timeline(chosen.result, labels, chosen.label),
+            key="chart_events",
+            config=CHART_CONFIG,
+        )
+        st.caption("Event days assume sends spread evenly over a 30-day billing cycle.")
+    else:
+        st.plotly_chart(
+            charts.demand_vs_limit(history, run.projection, chosen.result),
+            key="chart_demand",
+            config=CHART_CONFIG,
+        )
 
+    # Download files are built only when clicked (a callable), not on every slider move.
     st.markdown("##### Downloads")
     d1, d2, d3 = st.columns(3)
     d1.download_button(
-        "Comparison (CSV)", report.safe_csv(table), "klaviyo-comparison.csv", "text/csv",
+        "Comparison (CSV)", partial(report.safe_csv, table), "klaviyo-comparison.csv", "text/csv",
         key="dl_comparison", on_click="ignore",
     )  # fmt: skip
     d2.download_button(
-        "Monthly bills, every setting (CSV)", report.safe_csv(report.bills_frame(comparison, labels)),
+        "Monthly bills, every setting (CSV)",
+        partial(lambda c, ls: report.safe_csv(report.bills_frame(c, ls)), comparison, labels),
         "klaviyo-monthly-bills.csv", "text/csv", key="dl_bills", on_click="ignore",
     )  # fmt: skip
-    edited = None if book == state.cache.bundled_book() else book
-    _, scenario = scenario_for(history, whatif)
     d3.download_button(
-        "Scenario (JSON for python -m engine)", report.scenario_download(scenario, edited),
+        "Scenario (JSON for python -m engine)",
+        partial(report.scenario_download, run.scenario, book if state.book_is_edited() else None),
         "klaviyo-scenario.json", "application/json", key="dl_scenario", on_click="ignore",
     )  # fmt: skip
     st.caption(

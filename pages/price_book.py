@@ -132,7 +132,9 @@ with c2:
                        "email_tiers.csv", "text/csv", key="dl_email_book", on_click="ignore")  # fmt: skip
     st.download_button("SMS ladder (CSV)", report.safe_csv(pd.read_csv(io.StringIO(as_csv(sms_frame(book), SMS_COLUMNS)), dtype=str)),
                        "sms_tiers.csv", "text/csv", key="dl_sms_book", on_click="ignore")  # fmt: skip
-    if book != cache.bundled_book() and st.button("Go back to the bundled price book", key="reset_book"):
+    if state.book_is_edited() and st.button("Go back to the bundled price book", key="reset_book"):
         bundled = cache.bundled_book()
-        state.set_book(bundled, f"Bundled price book (prices as of {bundled.effective_from})")
+        state.set_book(
+            bundled, f"Bundled price book (prices as of {bundled.effective_from})", edited=False
+        )
         st.rerun()

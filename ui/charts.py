@@ -1,7 +1,9 @@
 """Pure figure builders: engine results in, plotly figures out. No st.* calls here.
 
 Each builder's data comes straight from the engine's result, so the tests compare figure data
-with the result it was drawn from.
+with the result it was drawn from. Figures are built as plain dicts with no named template
+(Streamlit themes plotly charts in the browser): a named template such as plotly_white costs
+about 9 ms per figure and make_subplots more, on every slider move (benchmarks/ui_bench.py).
 """
 
 from __future__ import annotations
@@ -9,7 +11,6 @@ from __future__ import annotations
 from itertools import accumulate
 
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from engine.compare import Comparison, Outcome
 from engine.growth import Projection, UsageHistory, month_label
@@ -23,36 +24,47 @@ COLORS = {
     "auto_upgrade_manual_downgrade": "#e3a66b",
     "current": "#5b5fa8",
 }
-LAYOUT = dict(
-    template="plotly_white",
-    margin=dict(l=10, r=10, t=50, b=10),
-    legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
-    height=360,
-)
+
+
+def _layout(title: str, height: int = 360, **extra) -> dict:
+    return {
+        "title": {"text": title},
+        "template": "none",
+        "height": height,
+        # Fixed margins: automargin makes plotly lay out several times on every update (~30 ms).
+        "margin": {"l": 64, "r": 16, "t": 50, "b": 96},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        **extra,
+    }
+
+
+def _figure(data: list[dict], layout: dict) -> go.Figure:
+    return go.Figure({"data": data, "layout": layout})
 
 
 def cumulative_cost(comparison: Comparison, labels: list[str], with_lost: bool = False) -> go.Figure:
     """Running total of each setting's bill (or bill + lost revenue) over the cycles."""
-    fig = go.Figure()
+    data = []
     for o in comparison.outcomes:
         per_cycle = [
             float(b.total_usd + (b.lost_revenue_usd if with_lost else 0)) for b in o.result.cycles
         ]
-        fig.add_trace(
-            go.Scatter(
-                x=labels,
-                y=list(accumulate(per_cycle)),
-                name=o.label,
-                mode="lines+markers",
-                line=dict(
-                    color=COLORS.get(o.key), width=3 if o.key == comparison.cheapest_with_lost else 2
-                ),
-                hovertemplate="%{x}: $%{y:,.2f}<extra>" + o.label + "</extra>",
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": labels,
+                "y": list(accumulate(per_cycle)),
+                "name": o.label,
+                "mode": "lines+markers",
+                "line": {
+                    "color": COLORS.get(o.key),
+                    "width": 3 if o.key == comparison.cheapest_with_lost else 2,
+                },
+                "hovertemplate": "%{x}: $%{y:,.2f}<extra>" + o.label + "</extra>",
+            }
         )
     title = "Cumulative bill + lost revenue" if with_lost else "Cumulative bill"
-    fig.update_layout(title=title, yaxis_title="USD", yaxis_tickprefix="$", **LAYOUT)
-    return fig
+    return _figure(data, _layout(title, yaxis={"tickprefix": "$"}))
 
 
 BILL_LINES = (
@@ -65,21 +77,36 @@ BILL_LINES = (
 
 def monthly_bill(outcome: Outcome, labels: list[str]) -> go.Figure:
     """One setting's monthly bill, stacked by line: base, upgrade, flex, SMS."""
-    fig = go.Figure()
-    for name, color, amount in BILL_LINES:
-        fig.add_trace(
-            go.Bar(
-                x=labels,
-                y=[float(amount(b)) for b in outcome.result.cycles],
-                name=name,
-                marker_color=color,
-                hovertemplate="%{x}: $%{y:,.2f}<extra>" + name + "</extra>",
-            )
-        )
-    fig.update_layout(
-        barmode="stack", title=f"Monthly bill: {outcome.label}", yaxis_tickprefix="$", **LAYOUT
-    )
-    return fig
+    data = [
+        {
+            "type": "bar",
+            "x": labels,
+            "y": [float(amount(b)) for b in outcome.result.cycles],
+            "name": name,
+            "marker": {"color": color},
+            "hovertemplate": "%{x}: $%{y:,.2f}<extra>" + name + "</extra>",
+        }
+        for name, color, amount in BILL_LINES
+    ]
+    layout = _layout(f"Monthly bill: {outcome.label}", barmode="stack", yaxis={"tickprefix": "$"})
+    return _figure(data, layout)
+
+
+def _two_rows(title_top: str, title_bottom: str, height: int) -> dict:
+    """A layout with two stacked plots sharing the x axis (what make_subplots would build)."""
+    return _layout(
+        "",
+        height,
+        xaxis={"anchor": "y", "matches": "x2", "showticklabels": False},
+        xaxis2={"anchor": "y2"},
+        yaxis={"domain": [0.56, 1.0]},
+        yaxis2={"domain": [0.0, 0.44]},
+        annotations=[
+            {"text": t, "x": 0.5, "y": y, "xref": "paper", "yref": "paper", "showarrow": False,
+             "xanchor": "center", "yanchor": "bottom"}
+            for t, y in ((title_top, 1.0), (title_bottom, 0.44))
+        ],
+    )  # fmt: skip
 
 
 def demand_vs_limit(
@@ -88,45 +115,38 @@ def demand_vs_limit(
     """Emails against the send limit, and profiles against the plan's band: history, then projection."""
     past = [month_label(m.month) for m in history.months]
     future = projection.labels
-    fig = make_subplots(
-        rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08,
-        subplot_titles=("Emails: demand against the plan's limit", "Active profiles against the plan's band"),
-    )  # fmt: skip
     cycles = result.cycles
-    fig.add_trace(
-        go.Bar(x=past, y=[m.email_sends for m in history.months], name="Emails sent (history)",
-               marker_color="#b9c4bf"),
-        row=1, col=1,
-    )  # fmt: skip
-    fig.add_trace(
-        go.Bar(x=future, y=[b.email_sends_demand for b in cycles], name="Emails wanted (projection)",
-               marker_color="#2f6f5e"),
-        row=1, col=1,
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(x=future, y=[b.email_send_limit for b in cycles], name="Send limit (after flex/upgrade)",
-                   mode="lines", line=dict(color="#c4572d", shape="hv", width=2)),
-        row=1, col=1,
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(x=past, y=[m.active_profiles for m in history.months], name="Profiles (history)",
-                   mode="lines", line=dict(color="#8c8c8c")),
-        row=2, col=1,
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(x=future, y=[b.active_profiles for b in cycles], name="Profiles (projection)",
-                   mode="lines", line=dict(color="#2f6f5e", dash="dot")),
-        row=2, col=1,
-    )  # fmt: skip
-    fig.add_trace(
-        go.Scatter(x=future, y=[b.email_plan_profiles for b in cycles], name="Plan's profile band",
-                   mode="lines", line=dict(color="#5b5fa8", shape="hv")),
-        row=2, col=1,
-    )  # fmt: skip
+
+    def trace(kind, x, y, name, row, **style):
+        axes = {"xaxis": "x", "yaxis": "y"} if row == 1 else {"xaxis": "x2", "yaxis": "y2"}
+        return {"type": kind, "x": x, "y": y, "name": name, **axes, **style}
+
+    data = [
+        trace("bar", past, [m.email_sends for m in history.months], "Emails sent (history)", 1,
+              marker={"color": "#b9c4bf"}),
+        trace("bar", future, [b.email_sends_demand for b in cycles], "Emails wanted (projection)", 1,
+              marker={"color": "#2f6f5e"}),
+        trace("scatter", future, [b.email_send_limit for b in cycles], "Send limit (after flex/upgrade)", 1,
+              mode="lines", line={"color": "#c4572d", "shape": "hv", "width": 2}),
+        trace("scatter", past, [m.active_profiles for m in history.months], "Profiles (history)", 2,
+              mode="lines", line={"color": "#8c8c8c"}),
+        trace("scatter", future, [b.active_profiles for b in cycles], "Profiles (projection)", 2,
+              mode="lines", line={"color": "#2f6f5e", "dash": "dot"}),
+        trace("scatter", future, [b.email_plan_profiles for b in cycles], "Plan's profile band", 2,
+              mode="lines", line={"color": "#5b5fa8", "shape": "hv"}),
+    ]  # fmt: skip
+    layout = _two_rows(
+        "Emails: demand against the plan's limit", "Active profiles against the plan's band", 520
+    )
+    layout["barmode"] = "overlay"
+    layout["xaxis"]["categoryarray"] = layout["xaxis2"]["categoryarray"] = past + future
+    layout["xaxis"]["categoryorder"] = layout["xaxis2"]["categoryorder"] = "array"
     if future:
-        fig.add_vline(x=len(past) - 0.5, line_dash="dash", line_color="#999")
-    fig.update_layout(**{**LAYOUT, "height": 520}, barmode="overlay")
-    return fig
+        layout["shapes"] = [
+            {"type": "line", "xref": "x2", "yref": "paper", "x0": len(past) - 0.5, "x1": len(past) - 0.5,
+             "y0": 0, "y1": 1, "line": {"dash": "dash", "color": "#999"}}
+        ]  # fmt: skip
+    return _figure(data, layout)
 
 
 EVENT_ROWS = {
@@ -149,11 +169,7 @@ def event_points(result: SimulationResult, labels: list[str]) -> list[tuple[str,
     points: dict[tuple[str, str, str], list[str]] = {}
     for b in result.cycles:
         for e in b.events:
-            key = (
-                labels[b.cycle - 1],
-                EVENT_ROWS[e.kind],
-                e.channel.value if hasattr(e.channel, "value") else e.channel,
-            )
+            key = (labels[b.cycle - 1], EVENT_ROWS[e.kind], e.channel.value)
             day = f"day {e.day}: " if e.day else ""
             points.setdefault(key, []).append(day + e.message)
     return [
@@ -166,35 +182,44 @@ def events_timeline(result: SimulationResult, labels: list[str], title: str) -> 
     """Warnings, upgrades, flexes, blocks and downgrades of one setting, month by month.
     Days assume sends spread evenly over a 30-day cycle."""
     points = event_points(result, labels)
-    fig = go.Figure(
-        go.Scatter(
-            x=[p[0] for p in points],
-            y=[p[1] for p in points],
-            text=[p[2] for p in points],
-            mode="markers",
-            marker=dict(size=12, color="#2f6f5e", symbol="diamond"),
-            hovertemplate="%{x}<br>%{text}<extra></extra>",
-        )
-    )
-    fig.update_xaxes(categoryorder="array", categoryarray=labels)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(dict.fromkeys(EVENT_ROWS.values())))
-    fig.update_layout(title=f"Events: {title}", **{**LAYOUT, "height": 380}, showlegend=False)
-    return fig
+    data = [
+        {
+            "type": "scatter",
+            "x": [p[0] for p in points],
+            "y": [p[1] for p in points],
+            "text": [p[2] for p in points],
+            "mode": "markers",
+            "marker": {"size": 12, "color": "#2f6f5e", "symbol": "diamond"},
+            "hovertemplate": "%{x}<br>%{text}<extra></extra>",
+        }
+    ]
+    layout = _layout(
+        f"Events: {title}",
+        380,
+        showlegend=False,
+        xaxis={"categoryorder": "array", "categoryarray": labels},
+        yaxis={"categoryorder": "array", "categoryarray": list(dict.fromkeys(EVENT_ROWS.values()))},
+    )  # fmt: skip
+    return _figure(data, layout)
 
 
 def history_preview(history: UsageHistory) -> go.Figure:
     """The loaded history: profiles, emails and SMS credits per month."""
     x = [month_label(m.month) for m in history.months]
-    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.07,
-                        subplot_titles=("Active profiles", "Emails sent", "SMS credits"))  # fmt: skip
-    for row, (values, color) in enumerate(
-        (
-            ([m.active_profiles for m in history.months], "#5b5fa8"),
-            ([m.email_sends for m in history.months], "#2f6f5e"),
-            ([m.sms_credits for m in history.months], "#c4572d"),
-        ),
-        start=1,
-    ):
-        fig.add_trace(go.Bar(x=x, y=values, marker_color=color, showlegend=False), row=row, col=1)
-    fig.update_layout(**{**LAYOUT, "height": 480})
-    return fig
+    series = (
+        ("Active profiles", [m.active_profiles for m in history.months], "#5b5fa8"),
+        ("Emails sent", [m.email_sends for m in history.months], "#2f6f5e"),
+        ("SMS credits", [m.sms_credits for m in history.months], "#c4572d"),
+    )
+    data, layout = [], _layout("", 480, showlegend=False, annotations=[])
+    for i, (title, values, color) in enumerate(series, start=1):
+        suffix = "" if i == 1 else str(i)
+        data.append({"type": "bar", "x": x, "y": values, "marker": {"color": color}, "name": title,
+                     "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})  # fmt: skip
+        top = 1 - (i - 1) / 3
+        layout[f"yaxis{suffix}"] = {"domain": [top - 1 / 3 + 0.06, top - 0.02]}
+        layout[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", **({"matches": "x"} if i > 1 else {}),
+                                    "showticklabels": i == 3}  # fmt: skip
+        layout["annotations"].append({"text": title, "x": 0.5, "y": top - 0.02, "xref": "paper", "yref": "paper",
+                                      "showarrow": False, "yanchor": "bottom"})  # fmt: skip
+    return _figure(data, layout)

@@ -16,6 +16,7 @@ from ui import cache
 USAGE = "usage"  # LoadedUsage: the history the explorer runs on
 BOOK = "price_book"  # PriceBook: the bundled one, or the user's edited/uploaded one
 BOOK_LABEL = "price_book_label"
+BOOK_EDITED = "price_book_edited"  # bool: False while the bundled book is in use
 PROFILES = "profile_count"  # ProfileCount | None: from a profile export
 MESSAGES = "flash"  # one-shot messages shown on the next run of a page
 
@@ -23,7 +24,7 @@ MESSAGES = "flash"  # one-shot messages shown on the next run of a page
 WHATIF_KEYS = (
     "horizon", "growth", "epp", "nov", "dec", "sms_base", "sms_growth", "sms_nov", "sms_dec",
     "cleanup", "cleanup_at", "price_pct", "price_at", "email_plan", "sms_plan", "setting",
-    "fee_basis", "rollover", "card_fail", "card_fixed", "rev_email", "rev_sms", "detail",
+    "fee_basis", "rollover", "card_fail", "card_fixed", "rev_email", "rev_sms", "detail", "view",
 )  # fmt: skip
 
 
@@ -35,6 +36,7 @@ def init() -> None:
         book = cache.bundled_book()
         st.session_state[BOOK] = book
         st.session_state[BOOK_LABEL] = f"Bundled price book (prices as of {book.effective_from})"
+        st.session_state[BOOK_EDITED] = False
     st.session_state.setdefault(PROFILES, None)
     st.session_state.setdefault(MESSAGES, [])
 
@@ -45,6 +47,10 @@ def usage() -> LoadedUsage:
 
 def book() -> PriceBook:
     return st.session_state[BOOK]
+
+
+def book_is_edited() -> bool:
+    return st.session_state[BOOK_EDITED]
 
 
 def profiles() -> ProfileCount | None:
@@ -58,9 +64,10 @@ def set_usage(loaded: LoadedUsage) -> None:
         st.session_state.pop(key, None)
 
 
-def set_book(book: PriceBook, label: str) -> None:
+def set_book(book: PriceBook, label: str, edited: bool = True) -> None:
     st.session_state[BOOK] = book
     st.session_state[BOOK_LABEL] = label
+    st.session_state[BOOK_EDITED] = edited
     st.session_state.pop("email_plan", None)  # plan choices come from the book's ladder
 
 
