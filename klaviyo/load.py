@@ -1,0 +1,98 @@
+"""From a connected account to the canonical usage history (the same one a CSV upload makes).
+
+Steps: the account (checks the key, gives the timezone); billing usage for today's plan caps
+(optional: not every key or account has it); the ids of Klaviyo's own metrics; monthly counts
+of emails and SMS; the chosen segment's monthly size as active profiles. Any failed step
+raises, so a partial load is never presented as a complete one; `progress` is told each step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from engine.growth import HistoryMonth, UsageHistory, add_months
+from ingest.usage_csv import LoadedUsage
+from klaviyo.client import KlaviyoClient
+from klaviyo.errors import BadResponseError
+from klaviyo.models import BillingUsage
+
+EMAIL_METRICS = ("Received Email", "Bounced Email")  # both count as sends (docs/klaviyo-api.md 3.4)
+SMS_METRICS = ("Received SMS", "Failed to Deliver SMS")  # failed SMS still use credits
+
+
+@dataclass(frozen=True)
+class Plans:
+    """Today's plan caps from billing usage, where available."""
+
+    email_plan_profiles: int | None
+    sms_plan_credits: int | None
+
+
+def plans_from(usage: list[BillingUsage] | None) -> Plans:
+    if not usage:
+        return Plans(None, None)
+    profiles = next((u.usage_max for u in usage if u.unit == "profiles" and "hub" not in u.id), None)
+    credits = next((u.usage_max for u in usage if u.unit == "credits"), None)
+    return Plans(profiles, credits)
+
+
+def load_usage(
+    client: KlaviyoClient,
+    segment_id: str,
+    months: int = 12,
+    today: date | None = None,
+    progress: Callable[[str], None] = lambda step: None,
+) -> tuple[LoadedUsage, Plans]:
+    """The last `months` complete months of usage, and today's plan caps where known."""
+    today = today or date.today()
+    end = date(today.year, today.month, 1)  # the current month is not complete: stop before it
+    first = add_months(end, -months)
+
+    progress("Checking the key and reading the account")
+    account = client.account()
+    progress("Reading the plan's limits (billing usage)")
+    plans = plans_from(client.billing_usage())
+    progress("Finding the email and SMS metrics")
+    ids = {m.name: m.id for m in client.metrics()}
+    if "Received Email" not in ids:
+        raise BadResponseError("the account has no 'Received Email' metric")
+
+    def counts(names: tuple[str, ...], label: str) -> dict[date, int]:
+        total: dict[date, int] = {}
+        for name in names:
+            if name in ids:
+                progress(f"Counting {label}: {name}, {first:%b %Y} to {add_months(end, -1):%b %Y}")
+                for month, n in client.monthly_counts(ids[name], first, end, account.timezone).items():
+                    total[month] = total.get(month, 0) + n
+        return total
+
+    emails = counts(EMAIL_METRICS, "emails")
+    sms = counts(SMS_METRICS, "SMS")
+    progress("Reading the segment's size, month by month")
+    profiles = client.segment_monthly_members(segment_id, first, end)
+
+    rows = []
+    for i in range(months):
+        month = add_months(first, i)
+        if month not in profiles or month not in emails:
+            raise BadResponseError(f"no figures for {month:%b %Y}; the load is incomplete")
+        rows.append(
+            HistoryMonth(
+                month=month,
+                active_profiles=profiles[month],
+                email_sends=emails[month],
+                sms_credits=sms.get(month, 0),
+            )
+        )
+    notes = [
+        f"Loaded from Klaviyo on {today:%d %b %Y}: {first:%b %Y} to {add_months(end, -1):%b %Y}.",
+        "SMS credits counted as 1 per message sent (the US rate); other countries cost more.",
+    ]
+    if plans.email_plan_profiles is None:
+        notes.append("Plan limits were not available to this key (usage:read): pick your plans by hand.")
+    loaded = LoadedUsage(
+        history=UsageHistory(months=rows), source=f"Klaviyo: {account.name}", mapping={}, notes=notes
+    )
+    return loaded, plans
