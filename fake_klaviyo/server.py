@@ -3,7 +3,7 @@
 It serves the bundled sample account (data/sample/usage.csv) through the response shapes of
 Klaviyo's official OpenAPI spec (tests/contract checks every fixture and request against it).
 Faults are queued for the next API requests: "429", "503", "slow", "html", "html403",
-"badjson", "loop" (a next-page link that points back to itself). Every request is recorded.
+"badjson"; `loop_pages` makes next-page links point back forever. Every request is recorded.
 
 Try the app against it: `python -m fake_klaviyo` prints a base URL and a key; start the app with
 KLAVIYO_BASE_URL set to that URL.
@@ -12,6 +12,7 @@ KLAVIYO_BASE_URL set to that URL.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import secrets
@@ -75,6 +76,7 @@ class FakeKlaviyo:
     timezone: str = "US/Eastern"
     slow_seconds: float = 3.0
     billing_usage_available: bool = True
+    loop_pages: bool = False  # a server whose next-page links never end
     faults: list[str] = field(default_factory=list)
     requests: list[Recorded] = field(default_factory=list)
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry (epoch s)
@@ -96,7 +98,7 @@ class FakeKlaviyo:
             state = fake
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self.base_url
 
     @property
@@ -153,6 +155,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body, content_type: str = JSONAPI, headers: dict | None = None) -> None:
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        if self._record is not None:  # before the client can see the reply, so tests never race it
+            self._record.status = status
+            with contextlib.suppress(ValueError):
+                self._record.response = json.loads(raw) if "json" in content_type else None
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(raw)))
@@ -160,13 +166,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(raw)
-        if self._record is not None:
-            self._record.status = status
-            if content_type == JSONAPI or content_type == "application/json":
-                try:
-                    self._record.response = json.loads(raw)
-                except ValueError:
-                    self._record.response = None
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -295,9 +294,9 @@ class _Handler(BaseHTTPRequestHandler):
             "links": {"self": self._link(f"/api/metrics/{mid}/")}} for mid, name in METRICS.items()]  # fmt: skip
         second = query.get("page[cursor]", [""])[0] == "p2"
         next_link = self._link("/api/metrics/?" + urlencode({"page[cursor]": "p2"}))
-        links = {"self": self._link("/api/metrics/"), "next": None, "prev": None}
-        if fault == "loop":
-            links["next"] = self._link("/api/metrics/")
+        links = {"self": self._link("/api/metrics/")}  # the spec types next/prev as strings: omit, never null
+        if self.state.loop_pages:  # every page says the next one is page 1 again
+            links["next"] = self._link("/api/metrics/?" + urlencode({"page[cursor]": "p1"}))
             return self._send(200, {"data": items[:2], "links": links})
         if not second:
             links["next"] = next_link
@@ -349,7 +348,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _segments(self, path, query, body, fault):
         if path == "/api/segments":
             return self._send(200, {"data": [self._segment(s, False) for s in SEGMENTS],
-                                    "links": {"self": self._link("/api/segments/"), "next": None, "prev": None}})  # fmt: skip
+                                    "links": {"self": self._link("/api/segments/")}})  # fmt: skip
         sid = path.rsplit("/", 1)[1]
         if sid not in SEGMENTS:
             return self._send(404, _error(404, "not_found", "Not found.", f"Segment {sid} not found."))

@@ -9,6 +9,7 @@ is never sent elsewhere), and stops with an error if a page repeats or there are
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -178,10 +179,8 @@ class KlaviyoClient:
         if status >= 400:
             detail = f"status {status}"
             if is_json:
-                try:
+                with contextlib.suppress(ValueError, KeyError, IndexError, TypeError):
                     detail = response.json()["errors"][0]["detail"]
-                except (ValueError, KeyError, IndexError, TypeError):
-                    pass
             raise BadRequestError(self._scrub(str(detail)))
         if not is_json:
             raise BadResponseError(f"a web page instead of data for {what}")
@@ -257,7 +256,7 @@ class KlaviyoClient:
                 what="metrics",
                 scope="metrics:read",
                 params={"filter": "equals(integration.name,'Klaviyo')"},
-            )  # fmt: skip
+            )
         ]
 
     def monthly_counts(self, metric_id: str, first: date, end: date, timezone: str) -> dict[date, int]:
@@ -292,7 +291,7 @@ class KlaviyoClient:
             months = [_local_month(d, timezone) for d in attrs["dates"]]
             for row in attrs.get("data", []):
                 for month, value in zip(months, row["measurements"]["count"], strict=False):
-                    out[month] = out.get(month, 0) + int(round(value or 0))
+                    out[month] = out.get(month, 0) + round(value or 0)
             for month in months:
                 out.setdefault(month, 0)
             start = stop
@@ -306,7 +305,7 @@ class KlaviyoClient:
                 what="segments",
                 scope="segments:read",
                 params={"fields[segment]": "name,is_active"},
-            )  # fmt: skip
+            )
         ]
 
     def segment_profile_count(self, segment_id: str) -> int:
