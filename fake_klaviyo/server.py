@@ -98,7 +98,9 @@ class FakeKlaviyo:
             state = fake
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self.base_url
 
     @property
@@ -294,7 +296,9 @@ class _Handler(BaseHTTPRequestHandler):
             "links": {"self": self._link(f"/api/metrics/{mid}/")}} for mid, name in METRICS.items()]  # fmt: skip
         second = query.get("page[cursor]", [""])[0] == "p2"
         next_link = self._link("/api/metrics/?" + urlencode({"page[cursor]": "p2"}))
-        links = {"self": self._link("/api/metrics/")}  # the spec types next/prev as strings: omit, never null
+        links = {
+            "self": self._link("/api/metrics/")
+        }  # the spec types next/prev as strings: omit, never null
         if self.state.loop_pages:  # every page says the next one is page 1 again
             links["next"] = self._link("/api/metrics/?" + urlencode({"page[cursor]": "p1"}))
             return self._send(200, {"data": items[:2], "links": links})

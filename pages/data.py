@@ -1,10 +1,12 @@
-"""Data: the sample account, or your own usage CSV (ours or Klaviyo's export), and a profile export."""
+"""Data: the sample account, your own usage CSV (ours or Klaviyo's export), a profile export, or
+live usage from the Klaviyo API."""
 
 import streamlit as st
 
 from ingest.usage_csv import LABELS, REQUIRED, ColumnMappingNeeded, UsageFileError, history_csv
 from ui import cache, charts, state
 from ui.frame import require_frame
+from ui.klaviyo_connect import connect_section
 
 require_frame()  # before anything else: see ui/frame.py
 
@@ -88,6 +90,9 @@ with right:
                       delta_color="off")  # fmt: skip
         else:
             c2.caption("No email consent column, so never-subscribed profiles cannot be told apart.")
+
+st.divider()
+connect_section()
 
 st.markdown("##### The loaded history")
 st.plotly_chart(charts.history_preview(loaded.history), key="chart_history")

@@ -10,7 +10,6 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from klaviyo.load import load_usage
-from tests.klaviyo.conftest import client, fake, slept  # noqa: F401  (fixtures)
 
 SLICE = json.loads((Path(__file__).parent / "klaviyo_openapi_slice.json").read_text())
 
@@ -66,7 +65,9 @@ def test_every_error_body_follows_the_spec(client, fake, kind):
         if kind == "404":
             client.segment_profile_count("NoSuch")
         elif kind == "400":
-            client.request("POST", "/api/metric-aggregates", what="x", scope="metrics:read", body={"data": {}})
+            client.request(
+                "POST", "/api/metric-aggregates", what="x", scope="metrics:read", body={"data": {}}
+            )
         else:
             client.account()
     r = fake.requests[-1]

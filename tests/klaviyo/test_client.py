@@ -23,7 +23,11 @@ TODAY = date(2026, 11, 23)
 
 def test_account_checks_the_key_and_gives_the_timezone(client, fake):
     account = client.account()
-    assert (account.name, account.timezone, account.currency) == ("Sample Store Ltd", "US/Eastern", "USD")
+    assert (account.name, account.timezone, account.currency) == (
+        "Sample Store Ltd",
+        "US/Eastern",
+        "USD",
+    )
     sent = fake.requests[-1].headers
     assert sent["revision"] == "2026-07-15" and sent["Accept"] == "application/vnd.api+json"
     assert sent["Authorization"] == f"Klaviyo-API-Key {KEY}"
@@ -58,7 +62,9 @@ def test_pagination_that_loops_stops_with_an_error(client, fake):
 
 def test_pagination_never_follows_a_link_to_another_host(fake):
     with httpx.Client(timeout=2) as http:
-        c = KlaviyoClient(http, Credential.api_key(KEY), base_url=fake.base_url.replace("127.0.0.1", "localhost"))
+        c = KlaviyoClient(
+            http, Credential.api_key(KEY), base_url=fake.base_url.replace("127.0.0.1", "localhost")
+        )
         with pytest.raises(BadResponseError, match="another host"):
             c.metrics()  # the fake's next link names 127.0.0.1, not localhost
 
@@ -89,7 +95,9 @@ def test_segments_count_and_monthly_members(client, fake):
     assert client.segment_profile_count("SgAct1") == 26469
     members = client.segment_monthly_members("SgAct1", date(2025, 11, 1), date(2026, 11, 1))
     assert members[date(2026, 10, 1)] == 26469 and len(members) == 12
-    assert len([r for r in fake.requests if r.path == "/api/segment-series-reports"]) == 2  # 11 + 1 months
+    assert (
+        len([r for r in fake.requests if r.path == "/api/segment-series-reports"]) == 2
+    )  # 11 + 1 months
 
 
 def test_load_usage_gives_the_same_history_as_the_csv(client):

@@ -17,9 +17,13 @@ REDIRECT = "http://127.0.0.1:8501/data"
 def login(fake, http, pending):
     """The browser part: our authorize URL -> the fake approves -> redirect with code and state."""
     state, verifier = pending.start()
-    url = oauth.authorize_url(CLIENT_ID, REDIRECT, state, verifier, base=fake.base_url + "/oauth/authorize")
+    url = oauth.authorize_url(
+        CLIENT_ID, REDIRECT, state, verifier, base=fake.base_url + "/oauth/authorize"
+    )
     query = parse_qs(urlsplit(url).query)
-    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"] == [oauth.challenge(verifier)]
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"] == [
+        oauth.challenge(verifier)
+    ]
     assert "usage:read" in query["scope"][0].split()
     redirect = http.get(url, follow_redirects=False)
     assert redirect.status_code == 302
@@ -40,8 +44,12 @@ def test_login_exchange_use_refresh_and_revoke(fake):
     with httpx.Client(timeout=2) as http:
         code, state = login(fake, http, pending)
         verifier = pending.finish(state)
-        tokens = oauth.exchange_code(http, CLIENT_ID, CLIENT_SECRET, code, verifier, REDIRECT, base=fake.base_url)
-        client = KlaviyoClient(http, Credential.token(tokens.access_token.get_secret_value()), base_url=fake.base_url)
+        tokens = oauth.exchange_code(
+            http, CLIENT_ID, CLIENT_SECRET, code, verifier, REDIRECT, base=fake.base_url
+        )
+        client = KlaviyoClient(
+            http, Credential.token(tokens.access_token.get_secret_value()), base_url=fake.base_url
+        )
         assert client.account().name == "Sample Store Ltd"
         assert fake.requests[-1].headers["Authorization"].startswith("Bearer at_")
 
@@ -50,7 +58,9 @@ def test_login_exchange_use_refresh_and_revoke(fake):
         fresh = oauth.refresh(http, CLIENT_ID, CLIENT_SECRET, tokens, base=fake.base_url)
         assert fresh.access_token != tokens.access_token
         with pytest.raises(oauth.OAuthError, match="no longer accepts"):
-            oauth.refresh(http, CLIENT_ID, CLIENT_SECRET, tokens, base=fake.base_url)  # refresh tokens are single-use
+            oauth.refresh(
+                http, CLIENT_ID, CLIENT_SECRET, tokens, base=fake.base_url
+            )  # refresh tokens are single-use
 
         oauth.revoke(http, CLIENT_ID, CLIENT_SECRET, fresh, base=fake.base_url)
         assert fresh.access_token.get_secret_value() in fake.revoked
@@ -90,12 +100,20 @@ def test_a_wrong_verifier_or_client_secret_is_refused(fake):
         code, state = login(fake, http, pending)
         pending.finish(state)
         with pytest.raises(oauth.OAuthError, match="no longer accepts"):
-            oauth.exchange_code(http, CLIENT_ID, CLIENT_SECRET, code, oauth.new_verifier(), REDIRECT, base=fake.base_url)
+            oauth.exchange_code(
+                http, CLIENT_ID, CLIENT_SECRET, code, oauth.new_verifier(), REDIRECT, base=fake.base_url
+            )
         code, state = login(fake, http, pending)
         with pytest.raises(oauth.OAuthError, match="client id or secret"):
-            oauth.exchange_code(http, CLIENT_ID, "wrong", code, pending.finish(state), REDIRECT, base=fake.base_url)
+            oauth.exchange_code(
+                http, CLIENT_ID, "wrong", code, pending.finish(state), REDIRECT, base=fake.base_url
+            )
 
 
 def test_tokens_never_print():
-    tokens = oauth.Tokens(access_token=oauth.SecretStr("at_secret"), refresh_token=oauth.SecretStr("rt_secret"), expires_at=0)
+    tokens = oauth.Tokens(
+        access_token=oauth.SecretStr("at_secret"),
+        refresh_token=oauth.SecretStr("rt_secret"),
+        expires_at=0,
+    )
     assert "secret" not in repr(tokens) and "secret" not in str(tokens)

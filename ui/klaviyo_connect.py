@@ -1,0 +1,190 @@
+"""The Data page's "Connect Klaviyo" source: a private key or OAuth, a segment, a load.
+
+Where secrets live: the key or the OAuth tokens are kept only in this user's session state
+(SecretStr, so they print as ******), never in a cache shared between users, the URL, a log, a
+download or a message. The one thing kept server-side across the OAuth redirect is the PKCE
+verifier, keyed by a random state, for ten minutes and one use (klaviyo.oauth.PendingLogins).
+The API host comes from KLAVIYO_BASE_URL or st.secrets (tests point it at a fake on 127.0.0.1).
+"""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+import streamlit as st
+
+from klaviyo import oauth
+from klaviyo.client import BASE_URL, READ_SCOPES, Credential, KlaviyoClient
+from klaviyo.errors import KlaviyoError
+from klaviyo.load import load_usage
+from ui import state
+
+CREDENTIAL = "klaviyo_credential"  # Credential | oauth.Tokens: this session only
+SEGMENTS = "klaviyo_segments"  # list[Segment] once the key is checked
+ACCOUNT = "klaviyo_account"
+KEY_INPUT = "klaviyo_key_input"
+
+
+def _secrets() -> dict:
+    try:
+        return dict(st.secrets.get("klaviyo", {}))
+    except Exception:  # no secrets file at all raises; that just means no OAuth here
+        return {}
+
+
+def base_url() -> str:
+    return os.environ.get("KLAVIYO_BASE_URL") or _secrets().get("base_url") or BASE_URL
+
+
+def oauth_settings() -> dict | None:
+    s = _secrets()
+    needed = ("client_id", "client_secret", "redirect_uri")
+    return s if all(s.get(k) for k in needed) else None
+
+
+@st.cache_resource
+def pending_logins() -> oauth.PendingLogins:
+    """Shared by all sessions on purpose: it holds PKCE verifiers keyed by random states, no tokens."""
+    return oauth.PendingLogins()
+
+
+def _credential(http: httpx.Client) -> Credential | None:
+    held = st.session_state.get(CREDENTIAL)
+    if isinstance(held, oauth.Tokens):
+        settings = oauth_settings()
+        if held.needs_refresh() and settings:
+            held = oauth.refresh(
+                http, settings["client_id"], settings["client_secret"], held, base=base_url()
+            )
+            st.session_state[CREDENTIAL] = held
+        return Credential.token(held.access_token.get_secret_value())
+    return held
+
+
+def forget() -> None:
+    """Disconnect: revoke OAuth tokens where we can, and drop everything we held."""
+    held = st.session_state.get(CREDENTIAL)
+    settings = oauth_settings()
+    if isinstance(held, oauth.Tokens) and settings:
+        try:
+            with httpx.Client(timeout=10) as http:
+                oauth.revoke(
+                    http, settings["client_id"], settings["client_secret"], held, base=base_url()
+                )
+        except oauth.OAuthError:
+            pass  # forgetting locally still happens
+    for key in (CREDENTIAL, SEGMENTS, ACCOUNT, KEY_INPUT):
+        st.session_state.pop(key, None)
+
+
+def _finish_oauth_redirect() -> None:
+    """Back from Klaviyo with ?code=&state=: exchange the code, then clean the URL."""
+    params = st.query_params
+    settings = oauth_settings()
+    if not settings or "code" not in params or "state" not in params:
+        return
+    code, returned_state = params["code"], params["state"]
+    st.query_params.clear()  # the code must not stay in the address bar or a copied link
+    try:
+        verifier = pending_logins().finish(returned_state)
+        with httpx.Client(timeout=15) as http:
+            tokens = oauth.exchange_code(
+                http, settings["client_id"], settings["client_secret"], code, verifier,
+                settings["redirect_uri"], base=base_url(),
+            )  # fmt: skip
+    except oauth.OAuthError as e:
+        st.error(str(e), icon=":material/error:")
+        return
+    st.session_state[CREDENTIAL] = tokens
+    _check_and_list_segments()
+
+
+def _check_and_list_segments() -> bool:
+    try:
+        with httpx.Client(timeout=15) as http:
+            client = KlaviyoClient(http, _credential(http), base_url=base_url())
+            st.session_state[ACCOUNT] = client.account().name
+            st.session_state[SEGMENTS] = client.segments()
+    except (KlaviyoError, oauth.OAuthError) as e:
+        st.session_state.pop(CREDENTIAL, None)
+        st.error(f"{e} Nothing was loaded.", icon=":material/error:")
+        return False
+    return True
+
+
+def connect_section() -> None:
+    """Draw the Connect Klaviyo part of the Data page."""
+    st.markdown("##### Connect Klaviyo")
+    _finish_oauth_redirect()
+    if st.session_state.get(CREDENTIAL) is None:
+        st.caption(
+            "Read-only: the app needs a private API key with these read scopes: "
+            + ", ".join(f"`{s}`" for s in READ_SCOPES)
+            + ". In Klaviyo: Settings → API keys → Create private API key → Read-only. The key stays "
+            "in this browser tab's session and is forgotten when you disconnect or close the tab."
+        )
+        key = st.text_input("Private API key", type="password", key=KEY_INPUT, placeholder="pk_...")
+        if st.button("Connect", key="klaviyo_connect", disabled=not key):
+            st.session_state[CREDENTIAL] = Credential.api_key(key)
+            if _check_and_list_segments():
+                st.rerun()
+        settings = oauth_settings()
+        if settings:
+            login_state, verifier = pending_logins().start()
+            url = oauth.authorize_url(
+                settings["client_id"], settings["redirect_uri"], login_state, verifier,
+                base=settings.get("authorize_url", oauth.AUTHORIZE_URL),
+            )  # fmt: skip
+            st.link_button("Or sign in with Klaviyo", url)
+        return
+
+    st.success(f"Connected to **{st.session_state.get(ACCOUNT, 'Klaviyo')}**.", icon=":material/link:")
+    segments = st.session_state.get(SEGMENTS) or []
+    if not segments:
+        st.warning(
+            "The account has no segments. Create one of the profiles you can email, then reconnect."
+        )
+    else:
+        names = {s.id: s.name for s in segments}
+        segment = st.selectbox(
+            "Segment whose size is your active profiles", list(names), format_func=names.get,
+            key="klaviyo_segment",
+            help="Pick the segment of profiles Klaviyo bills you for (everyone you can email).",
+        )  # fmt: skip
+        months = st.segmented_control(
+            "Months of history", [12, 24], default=12, key="klaviyo_months", required=True
+        )
+        if st.button("Load usage from Klaviyo", key="klaviyo_load", type="primary"):
+            _load(segment, months)
+    if st.button("Disconnect and forget the key", key="klaviyo_forget"):
+        forget()
+        state.flash("info", "Disconnected: the key is forgotten.")
+        st.rerun()
+
+
+def _load(segment_id: str, months: int) -> None:
+    with st.status("Loading from Klaviyo…", expanded=True) as status:
+        try:
+            with httpx.Client(timeout=30) as http:
+                client = KlaviyoClient(http, _credential(http), base_url=base_url())
+                loaded, plans = load_usage(client, segment_id, months=months, progress=status.write)
+        except (KlaviyoError, oauth.OAuthError) as e:
+            status.update(label="Loading failed", state="error")
+            st.error(f"{e} Your previous data is still loaded.", icon=":material/error:")
+            return
+        status.update(label=f"Loaded {len(loaded.history.months)} months", state="complete")
+    state.set_usage(loaded)
+    if plans.email_plan_profiles and plans.email_plan_profiles in [
+        t.max_profiles for t in state.book().email_tiers
+    ]:
+        st.session_state["email_plan"] = plans.email_plan_profiles
+    if plans.sms_plan_credits and plans.sms_plan_credits in [
+        t.monthly_credits for t in state.book().sms_tiers
+    ]:
+        st.session_state["sms_plan"] = plans.sms_plan_credits
+    state.flash(
+        "success",
+        f"Loaded {loaded.source}: {len(loaded.history.months)} months. " + " ".join(loaded.notes),
+    )
+    st.rerun()
