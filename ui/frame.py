@@ -15,7 +15,7 @@ import time
 
 import streamlit as st
 
-from ui import state
+from ui import klaviyo_connect, state
 from ui.pages import PAGES
 
 _local = threading.local()  # each script run has its own thread
@@ -25,6 +25,7 @@ def run_frame() -> None:
     started = time.perf_counter()
     st.set_page_config(page_title="Klaviyo bill explorer", page_icon=":material/mail:", layout="wide")
     state.init()
+    klaviyo_connect.finish_oauth_redirect()
     with st.sidebar:
         st.markdown("### Klaviyo bill explorer")
         if state.usage().is_sample:

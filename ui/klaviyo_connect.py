@@ -78,14 +78,16 @@ def forget() -> None:
         st.session_state.pop(key, None)
 
 
-def _finish_oauth_redirect() -> None:
-    """Back from Klaviyo with ?code=&state=: exchange the code, then clean the URL."""
+def finish_oauth_redirect() -> None:
+    """Back from Klaviyo with ?code=&state= (on any page: the frame calls this): exchange the
+    code for tokens, then take code and state out of the URL."""
     params = st.query_params
     settings = oauth_settings()
     if not settings or "code" not in params or "state" not in params:
         return
     code, returned_state = params["code"], params["state"]
-    st.query_params.clear()  # the code must not stay in the address bar or a copied link
+    del st.query_params["code"]  # the code must not stay in the address bar or a copied link
+    del st.query_params["state"]
     try:
         verifier = pending_logins().finish(returned_state)
         with httpx.Client(timeout=15) as http:
@@ -97,7 +99,8 @@ def _finish_oauth_redirect() -> None:
         st.error(str(e), icon=":material/error:")
         return
     st.session_state[CREDENTIAL] = tokens
-    _check_and_list_segments()
+    if _check_and_list_segments():
+        state.flash("success", "Signed in with Klaviyo: pick a segment on the Data page and load.")
 
 
 def _check_and_list_segments() -> bool:
@@ -116,7 +119,6 @@ def _check_and_list_segments() -> bool:
 def connect_section() -> None:
     """Draw the Connect Klaviyo part of the Data page."""
     st.markdown("##### Connect Klaviyo")
-    _finish_oauth_redirect()
     if st.session_state.get(CREDENTIAL) is None:
         st.caption(
             "Read-only: the app needs a private API key with these read scopes: "
@@ -125,10 +127,13 @@ def connect_section() -> None:
             "in this browser tab's session and is forgotten when you disconnect or close the tab."
         )
         key = st.text_input("Private API key", type="password", key=KEY_INPUT, placeholder="pk_...")
-        if st.button("Connect", key="klaviyo_connect", disabled=not key):
-            st.session_state[CREDENTIAL] = Credential.api_key(key)
-            if _check_and_list_segments():
-                st.rerun()
+        if st.button("Connect", key="klaviyo_connect"):
+            if not key.strip():
+                st.warning("Paste your private API key first.")
+            else:
+                st.session_state[CREDENTIAL] = Credential.api_key(key)
+                if _check_and_list_segments():
+                    st.rerun()
         settings = oauth_settings()
         if settings:
             login_state, verifier = pending_logins().start()

@@ -169,8 +169,51 @@ def test_no_error_message_carries_the_key(client, fake, monkeypatch):
                                                      "detail": f"bad header {request.headers['Authorization']}"}]},
                               headers={"content-type": "application/vnd.api+json"})  # fmt: skip
 
-    with httpx.Client(transport=httpx.MockTransport(echo)) as http, pytest.raises(KlaviyoError) as caught:
+    with (
+        httpx.Client(transport=httpx.MockTransport(echo)) as http,
+        pytest.raises(KlaviyoError) as caught,
+    ):
         KlaviyoClient(http, Credential.api_key(KEY)).account()
     seen.append(str(caught.value))
     assert "******" in seen[-1]
     assert len(seen) == 7 and not any(KEY in m for m in seen)
+
+
+def test_sign_in_with_klaviyo_oauth_through_the_app(fake, monkeypatch):
+    """The link carries PKCE and a state; the redirect back (a new session) finishes the login."""
+    from urllib.parse import parse_qs, urlsplit
+
+    import httpx
+
+    from fake_klaviyo import CLIENT_ID, CLIENT_SECRET
+
+    secrets = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "redirect_uri": "http://127.0.0.1:8501/",
+               "base_url": fake.base_url, "authorize_url": fake.base_url + "/oauth/authorize"}  # fmt: skip
+    first = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    first.secrets["klaviyo"] = secrets
+    first.run()
+    first.switch_page("pages/data.py").run()
+    link = first.get("link_button")[0].proto.url
+    assert parse_qs(urlsplit(link).query)["code_challenge_method"] == ["S256"]
+    with httpx.Client() as http:
+        back = parse_qs(urlsplit(http.get(link).headers["Location"]).query)
+
+    forged = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    forged.secrets["klaviyo"] = secrets
+    forged.query_params.update({"code": back["code"][0], "state": "not-ours"})
+    forged.run()
+    assert "not one we started" in forged.error[0].value and kc.CREDENTIAL not in forged.session_state
+
+    returned = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    returned.secrets["klaviyo"] = secrets
+    returned.query_params.update({"code": back["code"][0], "state": back["state"][0]})
+    returned.run()
+    assert not returned.exception
+    assert isinstance(returned.session_state[kc.CREDENTIAL], kc.oauth.Tokens)
+    returned.switch_page("pages/data.py").run()
+    assert any("Connected to **Sample Store Ltd**" in s.value for s in returned.success)
+    returned.button(key="klaviyo_load").click().run()
+    assert returned.session_state["usage"].source == "Klaviyo: Sample Store Ltd"
+    returned.button(key="klaviyo_forget").click().run()
+    assert kc.CREDENTIAL not in returned.session_state
+    assert fake.revoked  # disconnect revoked the tokens at Klaviyo
