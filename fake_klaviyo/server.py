@@ -32,6 +32,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "usage.csv"
 JSONAPI = "application/vnd.api+json"
 KEY = "pk_fake_0123456789abcdef0123456789abcdef"
 CLIENT_ID, CLIENT_SECRET = "fake-client-id", "fake-client-secret"
+# Klaviyo's scope names, written out here rather than imported from the client: the fake models
+# Klaviyo, so a typo in what the client asks for cannot be mirrored by the fake.
 ALL_SCOPES = {
     "accounts:read",
     "metrics:read",

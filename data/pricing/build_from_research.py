@@ -11,6 +11,9 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+from engine.price_book import CREDITS_COLUMNS, EMAIL_COLUMNS, SMS_COLUMNS  # noqa: E402
+
 RESEARCH = HERE.parents[1] / ".." / "shared" / "domain" / "pricing"
 EFFECTIVE_FROM = "2025-12-29"
 STATUS = {
@@ -47,15 +50,7 @@ def main() -> None:
         sys.exit(f"research folder not found: {RESEARCH}")
     write(
         "email_tiers.csv",
-        [
-            "effective_from",
-            "max_profiles",
-            "monthly_price_usd",
-            "monthly_email_sends",
-            "status",
-            "source",
-            "as_of",
-        ],
+        list(EMAIL_COLUMNS),
         [
             [
                 EFFECTIVE_FROM,
@@ -71,7 +66,7 @@ def main() -> None:
     )
     write(
         "sms_tiers.csv",
-        ["effective_from", "monthly_credits", "monthly_price_usd", "status", "source", "as_of"],
+        list(SMS_COLUMNS),
         [
             [
                 EFFECTIVE_FROM,
@@ -86,15 +81,7 @@ def main() -> None:
     )
     write(
         "sms_credits_per_message.csv",
-        [
-            "effective_from",
-            "country",
-            "sms_credits_per_segment",
-            "mms_credits",
-            "status",
-            "source",
-            "as_of",
-        ],
+        list(CREDITS_COLUMNS),
         [
             [
                 EFFECTIVE_FROM,
