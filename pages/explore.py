@@ -1,6 +1,5 @@
 """Explore: drag the what-if, see every billing setting's cost side by side, and why."""
 
-import json
 from functools import partial
 
 import streamlit as st
@@ -123,5 +122,5 @@ with results:
     )  # fmt: skip
     st.caption(
         f"Script time of the previous run: {st.session_state.get('script_ms', 0):.0f} ms.",
-        help=json.dumps({"cycles": horizon, "settings": len(comparison.outcomes)}),
+        help="How long the server took to recompute this page: every setting, both unclear-rule variants, the charts.",
     )
