@@ -10,8 +10,8 @@ from engine.price_book import (
     EMAIL_COLUMNS,
     SMS_COLUMNS,
     PriceBookError,
-    parse_email_tiers,
-    parse_sms_tiers,
+    book_from_csv,
+    load_credits_per_message,
 )
 from ui import cache, report, state
 from ui.frame import require_frame
@@ -54,13 +54,9 @@ def as_csv(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
 
 
 def apply(email_csv: str, sms_csv: str, label: str) -> None:
+    """Validate both ladders as the loader does, and use the version in force today."""
     try:
-        email = parse_email_tiers(email_csv)
-        sms = parse_sms_tiers(sms_csv)
-        new = PriceBook(
-            email_tiers=next(iter(email.values())), sms_tiers=next(iter(sms.values())),
-            effective_from=book.effective_from,
-        )  # fmt: skip
+        new = book_from_csv(email_csv, sms_csv)
     except (PriceBookError, ValueError) as e:
         st.error(f"Not applied: {e}. The explorer keeps the previous prices.", icon=":material/error:")
         return
@@ -89,8 +85,6 @@ with tabs[1]:
         column_config={"monthly_price_usd": money, "monthly_credits": "Credits a month"},
     )  # fmt: skip
 with tabs[2]:
-    from engine.price_book import load_credits_per_message
-
     st.dataframe(pd.DataFrame([c.__dict__ for c in load_credits_per_message()]), hide_index=True)
 
 for frame in (edited_email, edited_sms):

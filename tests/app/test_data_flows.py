@@ -105,3 +105,18 @@ def test_an_uploaded_price_book_changes_the_result_and_a_bad_one_keeps_the_old(a
 
 def test_sample_bytes_are_the_bundled_file():
     assert SAMPLE.startswith(b"month,active_profiles,email_sends,sms_credits")
+
+
+def test_an_uploaded_book_with_two_versions_applies_the_one_in_force(app):
+    app.switch_page("pages/price_book.py").run()
+    header = "effective_from,max_profiles,monthly_price_usd,monthly_email_sends,status,source,as_of"
+    rows = [header]
+    for when, factor in (("2099-01-01", 3), ("2025-12-29", 2)):  # the future version comes first
+        for t in app.session_state["price_book"].email_tiers:
+            rows.append(
+                f"{when},{t.max_profiles},{t.monthly_price_usd * factor},{t.monthly_email_sends},user,x,"
+            )
+    upload(app, "\n".join(rows).encode(), "versions.csv", key="book_file")
+    book = app.session_state["price_book"]
+    assert str(book.effective_from) == "2025-12-29"
+    assert book.email_tiers[1].monthly_price_usd == 40  # $20 x 2, not x 3
