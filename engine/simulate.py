@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -37,6 +38,13 @@ NOTICE_LEVELS = ((EventKind.NOTICE_75, 75), (EventKind.NOTICE_90, 90))
 NOTICE_95 = (EventKind.NOTICE_95, 95)
 
 
+def cover(caps: Sequence[int], n: int) -> tuple[int, bool]:
+    """`cover(ladder, n)` of section 1: the index of the smallest tier whose cap is >= n, and
+    whether n is above the top tier (then the top is used and the cycle is a custom quote)."""
+    i = bisect_left(caps, n)
+    return (i, False) if i < len(caps) else (len(caps) - 1, True)
+
+
 @dataclass(frozen=True, slots=True)
 class Ladder:
     """One channel's ladder as plain lists, with the prices in force before and after a price change."""
@@ -53,9 +61,7 @@ class Ladder:
         return len(self.caps) - 1
 
     def cover(self, n: int) -> tuple[int, bool]:
-        """The smallest tier whose cap is >= n, and whether n is above the top (custom quote)."""
-        i = bisect_left(self.caps, n)
-        return (i, False) if i <= self.top else (self.top, True)
+        return cover(self.caps, n)
 
     def price(self, tier: int, cycle: int) -> Decimal:
         return self.changed_prices[tier] if cycle >= self.change_from else self.prices[tier]

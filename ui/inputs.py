@@ -15,6 +15,7 @@ import streamlit as st
 from engine.compare import NAMED_POLICIES
 from engine.growth import Fit, UsageHistory
 from engine.models import FlexFeeBasis, PriceBook
+from engine.simulate import cover
 from engine.whatif import WhatIf
 
 URL = dict(bind="query-params", persist_state="session")
@@ -39,10 +40,6 @@ FEE_BASIS_LABELS = {
     "extra": "the extra messages only (Klaviyo's example)",
     "whole": "all of the next tier's messages (help-article wording)",
 }
-
-
-def _cover(caps: list[int], n: int) -> int:
-    return next((c for c in caps if c >= n), caps[-1])
 
 
 def _clip(x: float, lo: float, hi: float) -> float:
@@ -111,12 +108,12 @@ def whatif_inputs(history: UsageHistory, fit: Fit, book: PriceBook, typical_sms:
     with st.expander("Your plan and setting", expanded=True):
         caps = [t.max_profiles for t in book.email_tiers]
         email_plan = st.selectbox(
-            "Email plan now (active profiles)", caps, index=caps.index(_cover(caps, history.last.active_profiles)),
+            "Email plan now (active profiles)", caps, index=cover(caps, history.last.active_profiles)[0],
             format_func=profiles_plan, key="email_plan", **URL,
         )  # fmt: skip
         credits = [t.monthly_credits for t in book.sms_tiers]
         sms_plan = st.selectbox(
-            "SMS plan now (credits a month)", credits, index=credits.index(_cover(credits, typical_sms)),
+            "SMS plan now (credits a month)", credits, index=cover(credits, typical_sms)[0],
             format_func=credits_plan, key="sms_plan", **URL,
         )  # fmt: skip
         setting = st.selectbox(
