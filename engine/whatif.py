@@ -66,14 +66,9 @@ class WhatIfResult:
     sensitivity: tuple[Sensitivity, ...]
 
 
-def scenario_for(
-    history: UsageHistory, whatif: WhatIf, book: PriceBook | None = None
-) -> tuple[Projection, Scenario]:
+def scenario_for(history: UsageHistory, whatif: WhatIf) -> tuple[Projection, Scenario]:
     """The projected usage and the scenario it makes, starting from the last month of history.
-
-    `book`, when given, is written into the scenario so that a downloaded scenario bills with
-    the same (possibly edited) prices on the command line.
-    """
+    (A download writes an edited price book into it: ui.report.scenario_download.)"""
     projection = project(history, whatif.growth)
     change = (
         PriceChange(pct=whatif.price_change_pct, from_cycle=whatif.price_change_cycle)
@@ -81,7 +76,6 @@ def scenario_for(
         else None
     )
     scenario = Scenario(
-        price_book=book,
         start=Start(
             active_profiles=history.last.active_profiles,
             email_plan_profiles=whatif.email_plan_profiles,
