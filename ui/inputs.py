@@ -13,7 +13,7 @@ from decimal import Decimal
 import streamlit as st
 
 from engine.compare import NAMED_POLICIES
-from engine.growth import Fit, UsageHistory
+from engine.growth import GROWTH_RANGE, PEAK_RANGE, Fit, UsageHistory
 from engine.models import FlexFeeBasis, PriceBook
 from engine.simulate import cover
 from engine.whatif import WhatIf
@@ -46,6 +46,20 @@ def _clip(x: float, lo: float, hi: float) -> float:
     return min(max(x, lo), hi)
 
 
+def _rate_slider(label: str, fit: Fit, field: str, key: str) -> float:
+    """A monthly growth rate (%), within the range the fit is clamped to."""
+    low, high = GROWTH_RANGE
+    value = float(getattr(fit.growth, field))
+    return st.slider(label, low, high, value, 0.1, key=key, help=fit.notes[field], **URL)
+
+
+def _peak_slider(label: str, fit: Fit, field: str, key: str) -> int:
+    """A seasonal peak (% over an ordinary month), in steps of 5."""
+    low, high = (int(b) for b in PEAK_RANGE)
+    value = round(getattr(fit.growth, field))
+    return st.slider(label, low, high, value, 5, key=key, help=fit.notes[field], **URL)
+
+
 def whatif_inputs(history: UsageHistory, fit: Fit, book: PriceBook, typical_sms: int) -> WhatIf:
     """Draw the inputs (in the current container) and return what they say."""
     g = fit.growth
@@ -55,23 +69,17 @@ def whatif_inputs(history: UsageHistory, fit: Fit, book: PriceBook, typical_sms:
     )
 
     with st.expander("Growth", expanded=True):
-        growth = st.slider(
-            "Profile growth per month (%)", -10.0, 20.0, float(g.profile_growth_pct), 0.1,
-            key="growth", help=notes["profile_growth_pct"], **URL,
-        )  # fmt: skip
+        growth = _rate_slider("Profile growth per month (%)", fit, "profile_growth_pct", "growth")
         epp_max = max(40.0, round(g.emails_per_profile * 2))
         epp = st.slider(
             "Emails per profile in an ordinary month", 0.0, epp_max, _clip(g.emails_per_profile, 0, epp_max),
             0.1, key="epp", help=notes["emails_per_profile"], **URL,
         )  # fmt: skip
-        nov = st.slider(
-            "November peak, Black Friday / Cyber Monday (% over an ordinary month)", -50, 300,
-            round(g.november_peak_pct), 5, key="nov", help=notes["november_peak_pct"], **URL,
+        nov = _peak_slider(
+            "November peak, Black Friday / Cyber Monday (% over an ordinary month)", fit,
+            "november_peak_pct", "nov",
         )  # fmt: skip
-        dec = st.slider(
-            "December peak (%)", -50, 300, round(g.december_peak_pct), 5, key="dec",
-            help=notes["december_peak_pct"], **URL,
-        )  # fmt: skip
+        dec = _peak_slider("December peak (%)", fit, "december_peak_pct", "dec")
 
     with st.expander("SMS"):
         sms_max = max(1000, int(g.sms_base_credits * 4) // 1000 * 1000)
@@ -79,18 +87,9 @@ def whatif_inputs(history: UsageHistory, fit: Fit, book: PriceBook, typical_sms:
             "SMS credits in an ordinary month", 0, sms_max, int(_clip(g.sms_base_credits, 0, sms_max)),
             max(1, sms_max // 200), key="sms_base", help=notes["sms_base_credits"], **URL,
         )  # fmt: skip
-        sms_growth = st.slider(
-            "SMS credit growth per month (%)", -10.0, 20.0, float(g.sms_growth_pct), 0.1,
-            key="sms_growth", help=notes["sms_growth_pct"], **URL,
-        )  # fmt: skip
-        sms_nov = st.slider(
-            "SMS November peak (%)", -50, 300, round(g.sms_november_peak_pct), 5, key="sms_nov",
-            help=notes["sms_november_peak_pct"], **URL,
-        )  # fmt: skip
-        sms_dec = st.slider(
-            "SMS December peak (%)", -50, 300, round(g.sms_december_peak_pct), 5, key="sms_dec",
-            help=notes["sms_december_peak_pct"], **URL,
-        )  # fmt: skip
+        sms_growth = _rate_slider("SMS credit growth per month (%)", fit, "sms_growth_pct", "sms_growth")
+        sms_nov = _peak_slider("SMS November peak (%)", fit, "sms_november_peak_pct", "sms_nov")
+        sms_dec = _peak_slider("SMS December peak (%)", fit, "sms_december_peak_pct", "sms_dec")
 
     with st.expander("List clean-up and price change"):
         cleanup = st.slider(
