@@ -53,6 +53,14 @@ def comparison_frame(comparison: Comparison, horizon: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def shown_comparison(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison table as the page shows it: money as "$1,234.56" text, and no rank
+    columns (the rows are already in rank order and tagged; the CSV keeps the ranks)."""
+    money = [c for c in table.columns if c.startswith("Bill") or c == "Lost revenue"]
+    shown = table.drop(columns=[c for c in table.columns if c.startswith("Rank")])
+    return shown.assign(**{c: shown[c].map("${:,.2f}".format) for c in money})
+
+
 def bills_frame(comparison: Comparison, labels: list[str]) -> pd.DataFrame:
     """Every setting's per-cycle bill, one row per setting and cycle (the contract's keys)."""
     rows = []

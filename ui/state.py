@@ -19,6 +19,7 @@ BOOK_LABEL = "price_book_label"
 BOOK_EDITED = "price_book_edited"  # bool: False while the bundled book is in use
 PROFILES = "profile_count"  # ProfileCount | None: from a profile export
 MESSAGES = "flash"  # one-shot messages shown on the next run of a page
+RESULTS_MS = "results_ms"  # float: server time of the Explore results' last recompute
 
 # The Explore page's inputs: dropped when new data is loaded, so they start from its fit.
 WHATIF_KEYS = (

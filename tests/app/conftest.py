@@ -23,3 +23,13 @@ def app() -> AppTest:
     at.run()
     assert not at.exception
     return at
+
+
+def shown_bills(app: AppTest) -> dict[str, float]:
+    """Setting -> bill over the horizon, read back from the Explore page's comparison table."""
+    table = app.table[0].value
+    bill = next(c for c in table.columns if c.startswith("Bill ("))
+    return {
+        setting: float(text.removeprefix("$").replace(",", ""))
+        for setting, text in zip(table["Setting"], table[bill], strict=True)
+    }

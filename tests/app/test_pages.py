@@ -8,7 +8,7 @@ from engine.growth import fit, typical_sms_credits
 from engine.price_book import load_price_book
 from engine.whatif import WhatIf, run_whatif
 from ingest.usage_csv import read_usage_csv
-from tests.app.conftest import SAMPLE
+from tests.app.conftest import SAMPLE, shown_bills
 from ui.pages import PAGES
 
 HEADINGS = {
@@ -57,27 +57,22 @@ def sample_whatif(**growth) -> WhatIf:
     ), history
 
 
-def table_bills(app) -> dict[str, float]:
-    frame = app.dataframe[0].value
-    return dict(zip(frame["Setting"], frame.iloc[:, 2], strict=True))
-
-
 def test_the_sample_loads_and_the_comparison_shows(app):
     sidebar = " ".join(a.value for a in app.sidebar.info)
     assert "Sample data" in sidebar
-    assert len(app.dataframe[0].value) == 5
+    assert len(app.table[0].value) == 5
     assert "costs least over 12 months" in app.success[0].value
     whatif, history = sample_whatif()
     expected = run_whatif(history, load_price_book(), whatif).comparison
-    assert table_bills(app) == {o.label: float(o.total_usd) for o in expected.outcomes}
+    assert shown_bills(app) == {o.label: float(o.total_usd) for o in expected.outcomes}
     assert app.success[0].value == expected.recommendation
 
 
 def test_a_slider_change_changes_the_numbers_as_the_engine_says(app):
-    before = table_bills(app)
+    before = shown_bills(app)
     app.slider(key="growth").set_value(8.0).run()
     assert not app.exception
-    after = table_bills(app)
+    after = shown_bills(app)
     whatif, history = sample_whatif(profile_growth_pct=8.0)
     expected = run_whatif(history, load_price_book(), whatif).comparison
     assert after == {o.label: float(o.total_usd) for o in expected.outcomes}
@@ -90,7 +85,7 @@ def test_the_horizon_and_the_revenue_inputs_reach_the_engine(app):
     whatif, history = sample_whatif(horizon=24)
     whatif = whatif.model_copy(update={"revenue_per_email_usd": Decimal("0.02")})
     expected = run_whatif(history, load_price_book(), whatif).comparison
-    assert table_bills(app) == {o.label: float(o.total_usd) for o in expected.outcomes}
+    assert shown_bills(app) == {o.label: float(o.total_usd) for o in expected.outcomes}
     assert "over 24 months" in app.success[0].value
 
 
@@ -104,9 +99,25 @@ def test_url_parameters_open_the_same_whatif(app):
     linked.query_params["horizon"] = "24"
     linked.run()
     assert linked.slider(key="growth").value == 8.0
-    app.slider(key="growth").set_value(8.0).run()
     app.segmented_control(key="horizon").set_value(24).run()
-    assert table_bills(linked) == table_bills(app)
+    app.slider(key="growth").set_value(8.0).run()
+    assert shown_bills(linked) == shown_bills(app)
+
+
+def test_a_results_only_input_reruns_the_results_fragment_alone(app):
+    # AppTest keeps only the deltas of the last run, so after a fragment rerun the tree holds
+    # just the fragment: no title, no sidebar, no other inputs. In the browser they stay drawn.
+    app.slider(key="growth").set_value(8.0).run()
+    assert not app.exception
+    assert not app.title and not app.sidebar.info and not app.slider
+    assert app.segmented_control(key="view").value == "Demand against limits"  # inside it
+    fragment_bills = shown_bills(app)
+    app.run()  # a full rerun draws everything again, with the same numbers
+    assert app.title and app.slider(key="growth").value == 8.0
+    assert shown_bills(app) == fragment_bills
+    # The horizon changes the card-failure options, so it reruns the whole page.
+    app.segmented_control(key="horizon").set_value(24).run()
+    assert app.title and "over 24 months" in app.success[0].value
 
 
 def test_changing_the_current_setting_changes_the_saving(app):

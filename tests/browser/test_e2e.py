@@ -62,6 +62,10 @@ def test_a_slider_moved_with_the_keyboard_changes_numbers_and_charts(page, app_u
     assert len(after) == len(chart) == 5
     assert all(a >= b for a, b in zip(after, chart, strict=True)) and after != chart
     assert "growth=" in page.url  # the slider is bound to the URL
+    # A slider move reruns only the results fragment: the rest of the page stays as drawn.
+    expect(page.get_by_role("heading", name="What will your Klaviyo bill be?")).to_be_visible()
+    expect(page.get_by_text("Sample data").first).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def test_a_copied_url_reopens_the_same_whatif(page, browser, app_url):
@@ -108,6 +112,9 @@ def test_a_bad_upload_shows_where_and_keeps_the_data(page, app_url, tmp_path):
 
 def test_the_downloaded_comparison_csv_matches_the_page(page, app_url):
     open_app(page, app_url)
+    shown_before = first_metric(page)
+    move_growth(page, "End")  # the file must come from the results' latest rerun
+    assert first_metric(page) != shown_before
     with page.expect_download() as download:
         page.get_by_test_id("stDownloadButton").filter(has_text="Comparison (CSV)").get_by_role(
             "button"

@@ -92,6 +92,18 @@ def test_comparison_frame_matches_the_outcomes(run):
     assert frame.iloc[0]["Setting"] == run.comparison.outcome(run.comparison.cheapest_with_lost).label
 
 
+def test_the_shown_comparison_writes_money_as_dollars_and_drops_the_ranks(run):
+    frame = report.comparison_frame(run.comparison, 12)
+    shown = report.shown_comparison(frame)
+    assert [c for c in frame.columns if not c.startswith("Rank")] == list(shown.columns)
+    for o in run.comparison.outcomes:
+        row = shown.set_index("Setting").loc[o.label]
+        assert row["Bill (12 mo)"] == f"${o.total_usd:,.2f}"
+        assert row["Lost revenue"] == f"${o.lost_revenue_usd:,.2f}"
+        assert row["Flexes"] == o.flexes
+    assert list(shown["Setting"]) == list(frame["Setting"])  # same (ranked) order
+
+
 def test_bills_frame_has_every_setting_and_cycle(run):
     frame = report.bills_frame(run.comparison, run.projection.labels)
     assert len(frame) == 5 * 12
