@@ -1,20 +1,28 @@
 """Slider-to-chart latency in headless Chromium: our app against a minimal Streamlit app.
 
 Run: `.venv/bin/python benchmarks/ui_bench.py [presses]` (needs /usr/bin/chromium; the test
-command installs it). Both apps are started here with `streamlit run` on 127.0.0.1 and driven
-the same way: focus a slider, press ArrowRight, and time in the page, from the keydown event to
-the moment the DOM shows the new numbers. For our app that is the Explore page's demand chart (its default detail view)
-showing the new projected profiles (the last thing drawn); for the minimal app (one slider and
-one line of text, the framework's floor) it is the text. A second reference, one slider and
-one small plotly chart, shows what one plotly update alone costs the browser here. It prints
-medians and 90th percentiles, the ratios (target: within 1.5x of the floor), and our
-server-side script time per rerun as the app measured it (ui/frame.py).
+command installs it). Every app is started here with `streamlit run` on 127.0.0.1, from the
+project folder so that all of them run under the project's .streamlit/config.toml, and driven
+the same way: focus a slider, press an arrow key, and time in the page, from the keydown event
+to the moment the DOM shows the new numbers.
+
+- floor: one slider and one line of text (the framework's own round trip); the end is the text.
+- one chart: one slider and one small plotly chart, what a single plotly update costs here.
+- ours: the Explore page; the end is its detail chart (demand against limits, the default
+  view) showing the new projected profiles, the last thing drawn.
+- The floor and ours once more with Streamlit's default `runner.postScriptGC = true`, to show
+  what that setting costs (the config turns it off; see the comment there).
+
+It prints medians and 90th percentiles, the ratios to the floor (the issue's target: ours
+within 1.5x), the server time of our results fragment per slider move as the page measured it,
+and the resident memory of our server before and after the presses.
 """
 
 from __future__ import annotations
 
 import statistics
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,6 +59,26 @@ CHART_SNAPSHOT = (
     "() => { const el = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"
     " return el && el.data ? JSON.stringify(el.data[0].y) : null; }"
 )
+OUR_SLIDER = "Profile growth per month (%)"
+DEFAULT_GC = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"}
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    script: Path
+    slider: str
+    snapshot: str
+    env: dict | None = None
+
+
+FLOOR = Case("floor: slider + text", ROOT / "benchmarks" / "minimal_app.py", "Value", MINIMAL_SNAPSHOT)
+ONE_CHART = Case(
+    "one chart: slider + plotly", ROOT / "benchmarks" / "minimal_chart_app.py", "Value", CHART_SNAPSHOT
+)
+OURS = Case("ours: Explore page", ROOT / "app.py", OUR_SLIDER, OURS_SNAPSHOT)
+FLOOR_GC = Case("floor, default postScriptGC", FLOOR.script, "Value", MINIMAL_SNAPSHOT, DEFAULT_GC)
+OURS_GC = Case("ours, default postScriptGC", OURS.script, OUR_SLIDER, OURS_SNAPSHOT, DEFAULT_GC)
 
 
 def wait_idle(page: Page) -> None:
@@ -58,15 +86,16 @@ def wait_idle(page: Page) -> None:
 
 
 def measure(page: Page, slider_name: str, snapshot: str, presses: int) -> list[float]:
+    """Alternate right and left presses (the value stays in range), timing each."""
     slider = page.get_by_role("slider", name=slider_name)
     slider.focus()
     times = []
-    for _ in range(presses):
+    for i in range(presses):
         page.wait_for_function(f"({snapshot})() !== null", timeout=60_000)
         before = page.evaluate(snapshot)
         check = f"() => {{ const now = ({snapshot})(); return now !== null && now !== {before!r}; }}"
         page.evaluate(ARM, check)
-        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
         page.wait_for_function("window.__latency !== undefined", timeout=60_000)
         times.append(page.evaluate("window.__latency"))
         wait_idle(page)
@@ -74,68 +103,86 @@ def measure(page: Page, slider_name: str, snapshot: str, presses: int) -> list[f
     return times
 
 
-def script_times(page: Page, n: int) -> list[float]:
-    """The app's own per-rerun script time, read back from the Explore page's caption."""
+def recompute_times(page: Page, n: int) -> list[float]:
+    """The results fragment's server time per slider move, read back from the Explore page."""
     out = []
-    slider = page.get_by_role("slider", name="Profile growth per month (%)")
-    slider.focus()
-    for _ in range(n):
-        page.keyboard.press("ArrowLeft")
+    page.get_by_role("slider", name=OUR_SLIDER).focus()
+    for i in range(n):
+        page.keyboard.press("ArrowLeft" if i % 2 == 0 else "ArrowRight")
         wait_idle(page)
         page.wait_for_timeout(150)
-        text = page.get_by_text("Script time of the previous run").inner_text()
+        text = page.get_by_text("Server time of the previous recompute").inner_text()
         out.append(float(text.split(":")[1].split("ms")[0]))
     return out[1:]  # the first value is the run before the first press
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
 
 
 def summary(name: str, times: list[float]) -> str:
     q = statistics.quantiles(times, n=10)
     return (
-        f"{name:<28} median {statistics.median(times):6.0f} ms   p90 {q[-1]:6.0f} ms   (n={len(times)})"
+        f"{name:<30} median {statistics.median(times):6.0f} ms   p90 {q[-1]:6.0f} ms   (n={len(times)})"
     )
+
+
+def run_case(browser, case: Case, presses: int, extra=None):
+    """Start the case's server, warm up, measure; `extra(page, proc)` runs before it stops."""
+    proc, url = start_server(case.script, env=case.env)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        wait_idle(page)
+        page.wait_for_function(f"({case.snapshot})() !== null", timeout=60_000)
+        measure(page, case.slider, case.snapshot, 3)  # warm up
+        times = measure(page, case.slider, case.snapshot, presses)
+        more = extra(page, proc) if extra else None
+        page.close()
+        return times, more
+    finally:
+        stop_server(proc)
 
 
 def main() -> None:
     presses = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    servers = {
-        "ours": start_server(ROOT / "app.py"),
-        "minimal": start_server(ROOT / "benchmarks" / "minimal_app.py"),
-        "chart": start_server(ROOT / "benchmarks" / "minimal_chart_app.py"),
-    }
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(servers["minimal"][1])
-            wait_idle(page)
-            measure(page, "Value", MINIMAL_SNAPSHOT, 3)  # warm up
-            floor = measure(page, "Value", MINIMAL_SNAPSHOT, presses)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        floor, _ = run_case(browser, FLOOR, presses)
+        one_chart, _ = run_case(browser, ONE_CHART, presses)
 
-            page.goto(servers["chart"][1])
-            wait_idle(page)
-            measure(page, "Value", CHART_SNAPSHOT, 3)  # warm up
-            one_chart = measure(page, "Value", CHART_SNAPSHOT, presses)
+        def server_side(page: Page, proc) -> tuple[list[float], float, float]:
+            before = rss_mb(proc.pid)
+            page.get_by_role("slider", name=OUR_SLIDER).focus()
+            for i in range(100):  # memory: 100 more moves, as fast as the app answers
+                page.keyboard.press("ArrowRight" if i % 2 == 0 else "ArrowLeft")
+                wait_idle(page)
+            return recompute_times(page, min(presses, 10) + 1), before, rss_mb(proc.pid)
 
-            page.goto(servers["ours"][1])
-            wait_idle(page)
-            page.get_by_text("Recommended:").first.wait_for(timeout=60_000)
-            measure(page, "Profile growth per month (%)", OURS_SNAPSHOT, 3)  # warm up
-            ours = measure(page, "Profile growth per month (%)", OURS_SNAPSHOT, presses)
-            scripts = script_times(page, min(presses, 10) + 1)
-            browser.close()
-    finally:
-        for proc, _ in servers.values():
-            stop_server(proc)
-    print("Key press -> new numbers on screen (headless Chromium, 127.0.0.1, this machine)")
-    print(summary("minimal app (floor)", floor))
-    print(summary("minimal app + one chart", one_chart))
-    print(summary("our app, Explore page", ours))
+        ours, (recompute, rss_before, rss_after) = run_case(browser, OURS, presses, server_side)
+        floor_gc, _ = run_case(browser, FLOOR_GC, presses)
+        ours_gc, _ = run_case(browser, OURS_GC, presses)
+        browser.close()
+
     base = statistics.median(floor)
+    print("Key press -> new numbers on screen (headless Chromium, 127.0.0.1, this machine)")
+    for case, times in ((FLOOR, floor), (ONE_CHART, one_chart), (OURS, ours)):
+        print(f"{summary(case.name, times)}   {statistics.median(times) / base:5.2f}x the floor")
     print(
         f"ratio of medians to the floor: ours {statistics.median(ours) / base:.2f}x (target <= 1.5x); "
         f"one plotly chart alone {statistics.median(one_chart) / base:.2f}x"
     )
-    print(summary("our server-side script time", scripts))
+    print(summary("ours: server time per move", recompute) + "   (the results fragment)")
+    print(
+        f"ours: server memory (RSS) {rss_before:.0f} MB before 100 more moves, {rss_after:.0f} MB after"
+    )
+    print("With Streamlit's default runner.postScriptGC = true (a gc.collect after every run):")
+    gc_base = statistics.median(floor_gc)
+    print(summary(FLOOR_GC.name, floor_gc))
+    print(f"{summary(OURS_GC.name, ours_gc)}   {statistics.median(ours_gc) / gc_base:5.2f}x that floor")
 
 
 if __name__ == "__main__":
