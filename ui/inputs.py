@@ -69,8 +69,8 @@ def _peak_slider(label: str, fit: Fit, field: str, key: str, on_change: Callable
 
 def whatif_inputs(
     history: UsageHistory, fit: Fit, book: PriceBook, typical_sms: int, on_change: Callable
-) -> WhatIf:
-    """Draw the inputs (in the current container) and return what they say.
+) -> None:
+    """Draw the inputs in the current container; `current_whatif` reads what they say.
 
     `on_change` is called when a results-only input changes (see the module docstring)."""
     g = fit.growth
@@ -169,8 +169,6 @@ def whatif_inputs(
             "Unused SMS credits roll over", False, key="rollover",
             help="No official source says they do; off by default.", **results_only,
         )  # fmt: skip
-
-    return current_whatif(fit)
 
 
 def current_whatif(fit: Fit) -> WhatIf:
