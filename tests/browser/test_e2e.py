@@ -70,8 +70,14 @@ def test_a_slider_moved_with_the_keyboard_changes_numbers_and_charts(page, app_u
 
 def test_a_copied_url_reopens_the_same_whatif(page, browser, app_url):
     open_app(page, app_url)
-    move_growth(page, "ArrowRight", 3)
+    move_growth(page, "ArrowRight", 3)  # results-only reruns
+    horizon = page.get_by_role("radiogroup", name="Horizon (months)")
+    horizon.get_by_role("radio", name="24", exact=True).click()  # reruns the whole page
+    expect(page.get_by_text("costs least over 24 months")).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    assert "horizon=24" in page.url and "growth=" in page.url
     link, numbers, chart = page.url, first_metric(page), cumulative_chart_end(page)
+    assert len(chart) == 5
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     open_app(other, link)
     assert other.get_by_role("slider", name=GROWTH).get_attribute("aria-valuetext") == page.get_by_role(
