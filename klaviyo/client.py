@@ -127,7 +127,6 @@ class KlaviyoClient:
         }
         if body is not None:
             headers["Content-Type"] = JSONAPI
-        retry_after: float | None = None
         for attempt in range(self.max_retries + 1):
             if self._wait_before_next:
                 self.sleep(self._wait_before_next)
@@ -263,9 +262,7 @@ class KlaviyoClient:
         """Events per calendar month from `first` (a month start) up to `end` (exclusive), in
         windows of at most one year, as the API allows (docs/klaviyo-api.md 3.4)."""
         out: dict[date, int] = {}
-        start = first
-        while start < end:
-            stop = min(add_months(start, 12), end)
+        for start, stop in _windows(first, end, 12):
             body = {
                 "data": {
                     "type": "metric-aggregate",
@@ -294,7 +291,6 @@ class KlaviyoClient:
                     out[month] = out.get(month, 0) + round(value or 0)
             for month in months:
                 out.setdefault(month, 0)
-            start = stop
         return out
 
     def segments(self) -> list[Segment]:
@@ -319,9 +315,7 @@ class KlaviyoClient:
         """The segment's size per month (segment series report, windows of 11 months so that
         each stays under the 52-week limit of the monthly interval)."""
         out: dict[date, int] = {}
-        start = first
-        while start < end:
-            stop = min(add_months(start, 11), end)
+        for start, stop in _windows(first, end, 11):
             body = {
                 "data": {
                     "type": "segment-series-report",
@@ -351,8 +345,16 @@ class KlaviyoClient:
             for when, value in zip(attrs["date_times"], series, strict=False):
                 d = datetime.fromisoformat(when).date()
                 out[date(d.year, d.month, 1)] = int(value)
-            start = stop
         return out
+
+
+def _windows(first: date, end: date, months: int) -> Iterator[tuple[date, date]]:
+    """[start, stop) spans of at most `months` months covering `first` up to `end`."""
+    start = first
+    while start < end:
+        stop = min(add_months(start, months), end)
+        yield start, stop
+        start = stop
 
 
 def _leading_number(value: str | None) -> float | None:
