@@ -13,7 +13,7 @@ from engine.price_book import (
     book_from_csv,
     load_credits_per_message,
 )
-from ui import cache, report, state
+from ui import report, state
 from ui.frame import require_frame
 
 require_frame()  # before anything else: see ui/frame.py
@@ -127,8 +127,5 @@ with c2:
     st.download_button("SMS ladder (CSV)", report.safe_csv(pd.read_csv(io.StringIO(as_csv(sms_frame(book), SMS_COLUMNS)), dtype=str)),
                        "sms_tiers.csv", "text/csv", key="dl_sms_book", on_click="ignore")  # fmt: skip
     if state.book_is_edited() and st.button("Go back to the bundled price book", key="reset_book"):
-        bundled = cache.bundled_book()
-        state.set_book(
-            bundled, f"Bundled price book (prices as of {bundled.effective_from})", edited=False
-        )
+        state.use_bundled_book()
         st.rerun()

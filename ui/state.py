@@ -34,10 +34,7 @@ def init() -> None:
     if USAGE not in st.session_state:
         st.session_state[USAGE] = cache.sample_usage()
     if BOOK not in st.session_state:
-        book = cache.bundled_book()
-        st.session_state[BOOK] = book
-        st.session_state[BOOK_LABEL] = f"Bundled price book (prices as of {book.effective_from})"
-        st.session_state[BOOK_EDITED] = False
+        use_bundled_book()
     st.session_state.setdefault(PROFILES, None)
     st.session_state.setdefault(MESSAGES, [])
 
@@ -70,6 +67,11 @@ def set_book(book: PriceBook, label: str, edited: bool = True) -> None:
     st.session_state[BOOK_LABEL] = label
     st.session_state[BOOK_EDITED] = edited
     st.session_state.pop("email_plan", None)  # plan choices come from the book's ladder
+
+
+def use_bundled_book() -> None:
+    book = cache.bundled_book()
+    set_book(book, f"Bundled price book (prices as of {book.effective_from})", edited=False)
 
 
 def flash(kind: str, text: str) -> None:

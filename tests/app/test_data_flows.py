@@ -120,3 +120,22 @@ def test_an_uploaded_book_with_two_versions_applies_the_one_in_force(app):
     book = app.session_state["price_book"]
     assert str(book.effective_from) == "2025-12-29"
     assert book.email_tiers[1].monthly_price_usd == 40  # $20 x 2, not x 3
+
+
+def test_going_back_to_the_bundled_price_book_restores_the_result(app):
+    before = shown_bills(app)
+    label = app.session_state["price_book_label"]
+    app.switch_page("pages/price_book.py").run()
+    rows = ["effective_from,max_profiles,monthly_price_usd,monthly_email_sends,status,source,as_of"]
+    for t in app.session_state["price_book"].email_tiers:
+        rows.append(
+            f"2025-12-29,{t.max_profiles},{t.monthly_price_usd * 2},{t.monthly_email_sends},user,x,"
+        )
+    upload(app, "\n".join(rows).encode(), "doubled.csv", key="book_file")
+    assert app.session_state["price_book_edited"]
+    app.button(key="reset_book").click().run()
+    assert label.startswith("Bundled price book (prices as of ")
+    assert app.session_state["price_book_label"] == label
+    assert not app.session_state["price_book_edited"]
+    app.switch_page("pages/explore.py").run()
+    assert shown_bills(app) == before
