@@ -10,6 +10,8 @@ The API host comes from KLAVIYO_BASE_URL or st.secrets (tests point it at a fake
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import streamlit as st
@@ -62,6 +64,13 @@ def _credential(http: httpx.Client) -> Credential | None:
     return held
 
 
+@contextmanager
+def _connected(timeout: float) -> Iterator[KlaviyoClient]:
+    """A client on this session's credential (refreshing an OAuth token first if due)."""
+    with httpx.Client(timeout=timeout) as http:
+        yield KlaviyoClient(http, _credential(http), base_url=base_url())
+
+
 def forget() -> None:
     """Disconnect: revoke OAuth tokens where we can, and drop everything we held."""
     held = st.session_state.get(CREDENTIAL)
@@ -105,8 +114,7 @@ def finish_oauth_redirect() -> None:
 
 def _check_and_list_segments() -> bool:
     try:
-        with httpx.Client(timeout=15) as http:
-            client = KlaviyoClient(http, _credential(http), base_url=base_url())
+        with _connected(timeout=15) as client:
             st.session_state[ACCOUNT] = client.account().name
             st.session_state[SEGMENTS] = client.segments()
     except (KlaviyoError, oauth.OAuthError) as e:
@@ -171,8 +179,7 @@ def connect_section() -> None:
 def _load(segment_id: str, months: int) -> None:
     with st.status("Loading from Klaviyo…", expanded=True) as status:
         try:
-            with httpx.Client(timeout=30) as http:
-                client = KlaviyoClient(http, _credential(http), base_url=base_url())
+            with _connected(timeout=30) as client:
                 loaded, plans = load_usage(client, segment_id, months=months, progress=status.write)
         except (KlaviyoError, oauth.OAuthError) as e:
             status.update(label="Loading failed", state="error")
