@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import statistics
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,8 +77,8 @@ ONE_CHART = Case(
     "one chart: slider + plotly", ROOT / "benchmarks" / "minimal_chart_app.py", "Value", CHART_SNAPSHOT
 )
 OURS = Case("ours: Explore page", ROOT / "app.py", OUR_SLIDER, OURS_SNAPSHOT)
-FLOOR_GC = Case("floor, default postScriptGC", FLOOR.script, "Value", MINIMAL_SNAPSHOT, DEFAULT_GC)
-OURS_GC = Case("ours, default postScriptGC", OURS.script, OUR_SLIDER, OURS_SNAPSHOT, DEFAULT_GC)
+FLOOR_GC = replace(FLOOR, name="floor, default postScriptGC", env=DEFAULT_GC)
+OURS_GC = replace(OURS, name="ours, default postScriptGC", env=DEFAULT_GC)
 
 
 def wait_idle(page: Page) -> None:
