@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -152,10 +152,29 @@ class Preference(StrEnum):
 
 
 class FlexFeeBasis(StrEnum):
-    """The two readings of the flex fee (section 3.3); `extra` matches Klaviyo's own example."""
+    """The three readings of the flex fee (section 3.3); `extra` matches Klaviyo's own example,
+    `whole` the seed article's wording, `difference` the Feb 2025 FAQ (a temporary upgrade)."""
 
     EXTRA = "extra"
     WHOLE = "whole"
+    DIFFERENCE = "difference"
+
+
+class DowngradeRequest(StrEnum):
+    """When in the cycle before a renewal the owner asks for a manual downgrade (section 3.1).
+    An upgrade after the request, before the renewal, cancels it (help article 8356575957275)."""
+
+    AFTER_UPGRADES = "after_upgrades"  # after that cycle's last upgrade: never cancelled
+    CYCLE_START = "cycle_start"  # at the start of that cycle: an upgrade in it cancels it
+
+
+class ManualDowngrade(Frozen):
+    """One manual downgrade: the plan of `channel` moves down at the renewal that starts `cycle`
+    (requested in the cycle before), to max(start plan, the plan the profiles need)."""
+
+    cycle: Annotated[int, Field(ge=1)]
+    channel: Literal["email", "sms"]
+    requested: DowngradeRequest = DowngradeRequest.AFTER_UPGRADES
 
 
 class Policy(Frozen):
@@ -165,6 +184,8 @@ class Policy(Frozen):
     sms: Preference = Preference.NONE
     auto_downgrade: bool = False
     manual_downgrade: bool = False
+    # A schedule of manual downgrades; `manual_downgrade` = one at every renewal on both channels.
+    manual_downgrades: tuple[ManualDowngrade, ...] = ()
     flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
     sms_rollover: bool = False
     card_failure_cycle: Annotated[int, Field(ge=1)] | None = None
