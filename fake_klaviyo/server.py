@@ -90,6 +90,8 @@ class FakeKlaviyo:
     drip_seconds: float = 0.2
     billing_usage_available: bool = True
     loop_pages: bool = False  # a server whose next-page links never end
+    metric_names: dict[str, str] = field(default_factory=lambda: dict(METRICS))  # id -> name
+    retry_after: str = "1"  # the Retry-After of the "429" fault
     faults: list[str] = field(default_factory=list)
     hostile: dict[str, str] = field(default_factory=dict)  # route -> a name in SHAPES
     requests: list[Recorded] = field(default_factory=list)
@@ -294,7 +296,7 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "429":
             return self._send(429, _error(429, "throttled", "Request was throttled.",
                                           "Request was throttled. Expected available in 1 second."),
-                              headers={"Retry-After": "1"})  # fmt: skip
+                              headers={"Retry-After": self.state.retry_after})  # fmt: skip
         if fault == "503":
             return self._send(503, _error(503, "error", "Service unavailable.", "Try again."))
         if fault == "html":
@@ -389,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
             "name": name, "created": "2022-05-31T17:01:08+00:00", "updated": "2022-05-31T17:01:08+00:00",
             "integration": {"object": "integration", "id": "0rG4eQ", "key": "klaviyo", "name": "Klaviyo",
                             "category": "Internal"}},
-            "links": {"self": self._link(f"/api/metrics/{mid}/")}} for mid, name in METRICS.items()]  # fmt: skip
+            "links": {"self": self._link(f"/api/metrics/{mid}/")}} for mid, name in self.state.metric_names.items()]  # fmt: skip
         second = query.get("page[cursor]", [""])[0] == "p2"
         next_link = self._link("/api/metrics/?" + urlencode({"page[cursor]": "p2"}))
         links = {
@@ -406,7 +408,7 @@ class _Handler(BaseHTTPRequestHandler):
         attrs = (body or {}).get("data", {}).get("attributes", {})
         if (body or {}).get("data", {}).get("type") != "metric-aggregate" or attrs.get(
             "metric_id"
-        ) not in METRICS:
+        ) not in self.state.metric_names:
             return self._send(
                 400, _error(400, "invalid", "Invalid input.", "Bad metric aggregate query.")
             )

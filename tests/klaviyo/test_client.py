@@ -9,12 +9,12 @@ from fake_klaviyo import KEY
 from klaviyo.client import Credential, KlaviyoClient
 from klaviyo.errors import (
     AuthError,
-    UnexpectedAnswerError,
     BlockedError,
     NotFoundError,
     RateLimitError,
     ScopeError,
     ServerError,
+    UnexpectedAnswerError,
 )
 from klaviyo.load import load_usage
 
@@ -90,7 +90,9 @@ def test_months_are_read_in_the_accounts_timezone():
 
     berlin = datetime.fromisoformat("2026-10-31T23:00:00+00:00")
     assert _local_month(berlin, "Europe/Berlin") == date(2026, 11, 1)
-    assert _local_month(datetime.fromisoformat("2026-11-01T04:00:00+00:00"), "US/Eastern") == date(2026, 11, 1)
+    assert _local_month(datetime.fromisoformat("2026-11-01T04:00:00+00:00"), "US/Eastern") == date(
+        2026, 11, 1
+    )
 
 
 def test_segments_count_and_monthly_members(client, fake):
