@@ -170,9 +170,13 @@ class KlaviyoClient:
             try:
                 self.requests_made += 1
                 status, answer_headers, raw = self._exchange(method, url, params, headers, content, call)
+            except httpx.DecodingError:
+                raise UnexpectedAnswerError(call, "an answer that could not be decompressed") from None
             except httpx.TransportError:  # timeouts included
+                if self.remaining() <= 0:
+                    raise TimeBudgetError(call, self.budget) from None
                 if last:
-                    raise ServerError("no answer in time") from None
+                    raise ServerError("no answer in time", call) from None
                 self._pause(self._backoff(attempt), TimeBudgetError(call, self.budget))
                 continue
             if status == 429:
@@ -184,13 +188,13 @@ class KlaviyoClient:
                 continue
             if status in RETRY_STATUSES:
                 if last:
-                    raise ServerError(status)
-                self._pause(self._backoff(attempt), ServerError(status))
+                    raise ServerError(status, call)
+                self._pause(self._backoff(attempt), ServerError(status, call))
                 continue
             if _leading_number(answer_headers.get("RateLimit-Remaining")) == 0:
                 self._wait_before_next = _leading_number(answer_headers.get("RateLimit-Reset")) or 1.0
             return self._parse(status, answer_headers, raw, call, what, scope)
-        raise ServerError("no answer")  # not reached: the loop returns or raises
+        raise ServerError("no answer", call)  # not reached: the loop returns or raises
 
     def _exchange(
         self, method: str, url: str, params: dict | None, headers: dict, content: str | None, call: str

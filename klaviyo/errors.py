@@ -81,9 +81,9 @@ class TimeBudgetError(KlaviyoError):
 
 
 class ServerError(KlaviyoError):
-    def __init__(self, status: int | str) -> None:
+    def __init__(self, status: int | str, call: str) -> None:
         super().__init__(
-            f"Klaviyo's servers did not answer properly ({status}) after several tries. "
+            f"Klaviyo's servers did not answer properly ({status}) to {call} after several tries. "
             "Try again in a few minutes; status.klaviyo.com shows outages."
         )
 

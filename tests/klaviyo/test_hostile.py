@@ -17,6 +17,7 @@ from klaviyo.errors import (
     IncompleteDataError,
     KlaviyoError,
     RateLimitError,
+    ServerError,
     TimeBudgetError,
     UnexpectedAnswerError,
 )
@@ -200,7 +201,7 @@ def test_json_nan_is_not_a_number_the_client_accepts(client, fake):
 @pytest.mark.parametrize(
     ("route", "shape", "missing"),
     [
-        ("/api/metric-aggregates", "short-counts", dict.fromkeys(METRICS.values(), ["2026-09", "2026-10"])),
+        ("/api/metric-aggregates", "short-counts", {key: ["2026-09", "2026-10"] for key in METRICS.values()}),
         ("/api/metric-aggregates", "empty-rows", None),  # every metric, every month
         ("/api/metric-aggregates RcvSm1", "null-counts", {"Received SMS": ["2026-10"]}),
         ("/api/metric-aggregates FldSm1", "short-counts", {"Failed to Deliver SMS": ["2026-09", "2026-10"]}),
@@ -245,3 +246,17 @@ def test_every_hostile_error_is_a_klaviyo_error_without_the_key(client, fake):
         with pytest.raises(KlaviyoError) as caught:
             load_usage(client, "SgAct1", today=TODAY)
         assert KEY not in str(caught.value)
+
+
+def test_a_backoff_the_budget_cannot_hold_ends_with_the_server_error(fake):
+    t = FakeTime()
+    fake.faults = ["503"] * 5
+    with httpx.Client(timeout=2.0) as http:
+        client = KlaviyoClient(
+            http, Credential.api_key(KEY), base_url=fake.base_url, budget=1.0,
+            sleep=t.sleep, clock=t.clock,
+        )  # fmt: skip
+        with pytest.raises(ServerError, match=r"did not answer properly \(503\) to get-accounts"):
+            client.account()
+    assert t.slept == [0.5]  # the next backoff (1 s) would pass the budget: no sleep, no request
+    assert len(fake.requests) == 2
