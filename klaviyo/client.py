@@ -200,7 +200,9 @@ class KlaviyoClient:
         self, method: str, url: str, params: dict | None, headers: dict, content: str | None, call: str
     ) -> tuple[int, httpx.Headers, bytes]:
         """One request under the deadline: the caller waits at most the time left, whatever the
-        server does (hangs, drips headers or body); the worker stops at its next chunk."""
+        server does (hangs, drips headers or body). The worker thread it leaves behind then ends
+        by itself: each read waits at most the time left, a dripped body stops at its next chunk,
+        and dripped headers fail at their next byte once the caller closes its httpx.Client."""
         left = self.remaining()
         if left <= 0:
             raise TimeBudgetError(call, self.budget)
