@@ -61,8 +61,9 @@ class RateLimitError(KlaviyoError):
         else:
             wait = f" Klaviyo asked to wait {_duration(seconds)}." if seconds else ""
             cause = f"Klaviyo kept saying 'too many requests' (429) to {call} after several tries.{wait}"
+        when = "after that time" if seconds else "in a minute"
         super().__init__(
-            f"{cause} Nothing was loaded from this attempt. Try again after that time. Other tools "
+            f"{cause} Nothing was loaded from this attempt. Try again {when}. Other tools "
             "using the same key share its limit (pause them, or wait); a key of another Klaviyo "
             "account has its own limit."
         )

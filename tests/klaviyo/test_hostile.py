@@ -12,7 +12,7 @@ import pytest
 from engine.growth import add_months
 from fake_klaviyo import KEY
 from fake_klaviyo.server import METRICS
-from klaviyo.client import DEFAULT_BUDGET, Credential, KlaviyoClient
+from klaviyo.client import Credential, KlaviyoClient
 from klaviyo.errors import (
     IncompleteDataError,
     KlaviyoError,
@@ -52,10 +52,6 @@ def timed(fake):
             sleep=t.sleep, clock=t.clock,
         )  # fmt: skip
         yield c, t
-
-
-def test_the_default_budget_is_documented_and_between_one_and_two_minutes():
-    assert 60 <= DEFAULT_BUDGET <= 90
 
 
 # ---------------------------------------------------------------- rate limits
