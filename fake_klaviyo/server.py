@@ -2,8 +2,16 @@
 
 It serves the bundled sample account (data/sample/usage.csv) through the response shapes of
 Klaviyo's official OpenAPI spec (tests/contract checks every fixture and request against it).
-Faults are queued for the next API requests: "429", "503", "slow", "html", "html403",
-"badjson"; `loop_pages` makes next-page links point back forever. Every request is recorded.
+Every request is recorded. Misbehaviour, chosen per test:
+
+- `faults`, queued for the next API requests (one each): "429", "503", "slow", "html",
+  "html403", "badjson"; "429-hour" (Retry-After: 3600); "reset-hour" (a normal answer whose
+  RateLimit-Reset is an hour away, with none remaining); "hang" (no answer for `hang_seconds`);
+  "drip" (headers, then the body one byte every `drip_seconds`); "drip-headers" (the whole
+  answer, status line included, one byte at a time).
+- `hostile`, answers of the wrong shape for every request to a route: the key is an API path,
+  or a path and a metric id ("/api/metric-aggregates RcvSm1"); the value is one of SHAPES.
+- `loop_pages` makes next-page links point back forever.
 
 Try the app against it: `python -m fake_klaviyo` prints a base URL and a key; start the app with
 KLAVIYO_BASE_URL set to that URL.
@@ -18,6 +26,7 @@ import json
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -77,9 +86,14 @@ class FakeKlaviyo:
     scopes: set[str] = field(default_factory=lambda: set(ALL_SCOPES))
     timezone: str = "US/Eastern"
     slow_seconds: float = 3.0
+    hang_seconds: float = 30.0
+    drip_seconds: float = 0.2
     billing_usage_available: bool = True
     loop_pages: bool = False  # a server whose next-page links never end
+    metric_names: dict[str, str] = field(default_factory=lambda: dict(METRICS))  # id -> name
+    retry_after: str = "1"  # the Retry-After of the "429" fault
     faults: list[str] = field(default_factory=list)
+    hostile: dict[str, str] = field(default_factory=dict)  # route -> a name in SHAPES
     requests: list[Recorded] = field(default_factory=list)
     access_tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry (epoch s)
     refresh_tokens: set[str] = field(default_factory=set)
@@ -90,6 +104,7 @@ class FakeKlaviyo:
         self.history = read_usage_file(SAMPLE).history
         self._server: ThreadingHTTPServer | None = None
         self.lock = threading.Lock()
+        self.stopping = threading.Event()  # ends hangs and drips, so that stop() returns at once
 
     # ------------------------------------------------------------ lifecycle
 
@@ -111,6 +126,7 @@ class FakeKlaviyo:
         return f"http://{host}:{port}"
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()
@@ -138,6 +154,52 @@ class FakeKlaviyo:
         }[metric_id]
 
 
+def _resources(body: dict) -> list[dict]:
+    data = body.get("data")
+    return data if isinstance(data, list) else [data] if isinstance(data, dict) else []
+
+
+def _counts(body: dict) -> list[list]:
+    """The number lists of an aggregate (one per row) or of a series report (one per result)."""
+    attrs = body["data"]["attributes"]
+    if "dates" in attrs:
+        return [row["measurements"]["count"] for row in attrs["data"]]
+    return [r["statistics"]["total_members"] for r in attrs["results"]]
+
+
+def _set_next(link) -> Callable[[dict], None]:
+    def shape(body: dict) -> None:
+        body.setdefault("links", {})["next"] = link
+
+    return shape
+
+
+def _each_count(change: Callable[[list], None]) -> Callable[[dict], None]:
+    def shape(body: dict) -> None:
+        for values in _counts(body):
+            change(values)
+
+    return shape
+
+
+# Answers of the wrong shape (FakeKlaviyo.hostile): each changes a normal answer in place.
+SHAPES: dict[str, Callable[[dict], None]] = {
+    "data-string": lambda b: b.update(data="unexpected"),
+    "data-null": lambda b: b.update(data=None),
+    "no-id": lambda b: [r.pop("id", None) for r in _resources(b)],
+    "no-attributes": lambda b: [r.pop("attributes", None) for r in _resources(b)],
+    "no-dates": lambda b: [b["data"]["attributes"].pop(k, None) for k in ("dates", "date_times")],
+    "string-counts": _each_count(lambda v: v.__setitem__(0, str(int(v[0])))),
+    "nan-counts": _each_count(lambda v: v.__setitem__(0, float("nan"))),
+    "null-counts": _each_count(lambda v: v.__setitem__(-1, None)),
+    "short-counts": _each_count(lambda v: v.__delitem__(slice(-2, None))),  # shorter than dates
+    "empty-rows": lambda b: b["data"]["attributes"].update(data=[]),
+    "next-not-string": _set_next({"href": "/api/metrics/?page%5Bcursor%5D=p2"}),
+    "next-odd-scheme": _set_next("file:///api/metrics/?page%5Bcursor%5D=p2"),
+    "next-other-host": _set_next("https://collector.example/api/metrics/?page%5Bcursor%5D=p2"),
+}
+
+
 def _error(status: int, code: str, title: str, detail: str) -> dict:
     return {"errors": [{"id": f"00000000-0000-0000-0000-000000000{status}", "status": status, "code": code,
                         "title": title, "detail": detail, "source": {"pointer": "/data/"}}]}  # fmt: skip
@@ -158,18 +220,42 @@ class _Handler(BaseHTTPRequestHandler):
     # ------------------------------------------------------------ plumbing
 
     def _send(self, status: int, body, content_type: str = JSONAPI, headers: dict | None = None) -> None:
+        if status == 200 and isinstance(body, dict) and self._shape:
+            SHAPES[self._shape](body)
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         if self._record is not None:  # before the client can see the reply, so tests never race it
             self._record.status = status
             with contextlib.suppress(ValueError):
                 self._record.response = json.loads(raw) if "json" in content_type else None
+        headers = {"Content-Type": content_type, "Content-Length": str(len(raw)), **(headers or {})}
+        if self._fault == "reset-hour":
+            headers.update(
+                {"RateLimit-Limit": "15", "RateLimit-Remaining": "0", "RateLimit-Reset": "3600"}
+            )
+        if self._fault in ("drip", "drip-headers"):
+            return self._drip(status, headers, raw)
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(raw)))
-        for k, v in (headers or {}).items():
+        for k, v in headers.items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(raw)
+        return None
+
+    def _drip(self, status: int, headers: dict, raw: bytes) -> None:
+        """The answer a byte at a time (all of it, or the body after whole headers)."""
+        head = f"{self.protocol_version} {status} {self.responses[status][0]}\r\n" + "".join(
+            f"{k}: {v}\r\n" for k, v in headers.items()
+        )
+        whole = head.encode("latin-1") + b"\r\n" + raw
+        at_once = 0 if self._fault == "drip-headers" else len(whole) - len(raw)
+        with contextlib.suppress(OSError):  # the client may give up and close: that is the point
+            self.wfile.write(whole[:at_once])
+            self.wfile.flush()
+            for i in range(at_once, len(whole)):
+                if self.state.stopping.wait(self.state.drip_seconds):
+                    return
+                self.wfile.write(whole[i : i + 1])
+                self.wfile.flush()
 
     def _read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -185,7 +271,7 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path, query = split.path.rstrip("/") or "/", parse_qs(split.query)
         raw = self._read_body()
-        self._record = None
+        self._record, self._fault, self._shape = None, None, None
         if path.startswith("/oauth/"):
             return self._oauth(method, path, query, raw)
         body = None
@@ -199,11 +285,18 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self.state.requests.append(self._record)
 
-        fault = self.state.next_fault()
+        fault = self._fault = self.state.next_fault()
+        if fault == "hang":
+            self.state.stopping.wait(self.state.hang_seconds)
+            return None
+        if fault == "429-hour":
+            return self._send(429, _error(429, "throttled", "Request was throttled.",
+                                          "Request was throttled. Expected available in 3600 seconds."),
+                              headers={"Retry-After": "3600"})  # fmt: skip
         if fault == "429":
             return self._send(429, _error(429, "throttled", "Request was throttled.",
                                           "Request was throttled. Expected available in 1 second."),
-                              headers={"Retry-After": "1"})  # fmt: skip
+                              headers={"Retry-After": self.state.retry_after})  # fmt: skip
         if fault == "503":
             return self._send(503, _error(503, "error", "Service unavailable.", "Try again."))
         if fault == "html":
@@ -242,6 +335,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(
                 415, _error(415, "unsupported_media_type", "Unsupported media type.", "Use JSON:API.")
             )
+        data = body.get("data") if isinstance(body, dict) else None
+        metric = data.get("attributes", {}).get("metric_id") if isinstance(data, dict) else None
+        self._shape = self.state.hostile.get(f"{path} {metric}") or self.state.hostile.get(path)
         handler = {
             ("GET", "/api/accounts"): self._accounts,
             ("GET", "/api/billing-usage"): self._billing_usage,
@@ -295,7 +391,7 @@ class _Handler(BaseHTTPRequestHandler):
             "name": name, "created": "2022-05-31T17:01:08+00:00", "updated": "2022-05-31T17:01:08+00:00",
             "integration": {"object": "integration", "id": "0rG4eQ", "key": "klaviyo", "name": "Klaviyo",
                             "category": "Internal"}},
-            "links": {"self": self._link(f"/api/metrics/{mid}/")}} for mid, name in METRICS.items()]  # fmt: skip
+            "links": {"self": self._link(f"/api/metrics/{mid}/")}} for mid, name in self.state.metric_names.items()]  # fmt: skip
         second = query.get("page[cursor]", [""])[0] == "p2"
         next_link = self._link("/api/metrics/?" + urlencode({"page[cursor]": "p2"}))
         links = {
@@ -312,7 +408,7 @@ class _Handler(BaseHTTPRequestHandler):
         attrs = (body or {}).get("data", {}).get("attributes", {})
         if (body or {}).get("data", {}).get("type") != "metric-aggregate" or attrs.get(
             "metric_id"
-        ) not in METRICS:
+        ) not in self.state.metric_names:
             return self._send(
                 400, _error(400, "invalid", "Invalid input.", "Bad metric aggregate query.")
             )

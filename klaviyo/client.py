@@ -3,8 +3,15 @@
 Every request sends the `revision` header and JSON:API media types. Faults are handled here,
 once: 429 waits for Retry-After; 5xx, timeouts and dropped connections are retried a bounded
 number of times with exponential backoff; when RateLimit-Remaining reaches 0 the next request
-waits RateLimit-Reset seconds. Pagination follows `links.next`, stays on the API host (the key
-is never sent elsewhere), and stops with an error if a page repeats or there are too many.
+waits RateLimit-Reset seconds. Pagination follows `links.next`, stays on the API host and scheme
+(the key is never sent elsewhere), and stops with an error if a page repeats or there are too many.
+
+A client has one time budget (DEFAULT_BUDGET, from when it is made: make one per user action).
+httpx's timeouts count per operation, so a server that drips its answer never trips them
+(encode/httpx#1450); here every request runs under the budget's deadline, its body is read in
+chunks against it, and a wait the budget cannot hold (Retry-After: 3600) ends the load at once.
+Every answer is validated against the slice of it that is read (klaviyo.models): any other shape
+is an UnexpectedAnswerError naming the call, never a KeyError.
 """
 
 from __future__ import annotations
@@ -12,35 +19,54 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from engine.growth import add_months
 from klaviyo.errors import (
     AuthError,
     BadRequestError,
-    BadResponseError,
     BlockedError,
     KlaviyoError,
     NotFoundError,
     RateLimitError,
     ScopeError,
     ServerError,
+    TimeBudgetError,
+    UnexpectedAnswerError,
 )
-from klaviyo.models import Account, BillingUsage, Metric, Segment
+from klaviyo.models import (
+    Account,
+    AccountAttributes,
+    Aggregate,
+    BillingUsage,
+    BillingUsageAttributes,
+    Metric,
+    MetricAttributes,
+    One,
+    Page,
+    Segment,
+    SegmentAttributes,
+    SegmentCountAttributes,
+    SeriesReport,
+)
 
 BASE_URL = "https://a.klaviyo.com"
 REVISION = "2026-07-15"
 BILLING_REVISIONS = ("2026-10-15", "2026-07-15.pre")  # GA first, then the beta (docs/klaviyo-api.md 3.2)
 JSONAPI = "application/vnd.api+json"
 RETRY_STATUSES = {500, 502, 503, 504, 524}
+DEFAULT_BUDGET = 75.0  # seconds for one user action (a load is ~15 calls), waits and retries included
+MAX_ANSWER_BYTES = 8 * 1024 * 1024  # far above any answer the app asks for
 READ_SCOPES = (
     "accounts:read",
     "metrics:read",
@@ -49,6 +75,7 @@ READ_SCOPES = (
     "profiles:read",
     "usage:read",
 )
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -83,43 +110,49 @@ class KlaviyoClient:
         revision: str = REVISION,
         max_retries: int = 4,
         max_pages: int = 100,
+        budget: float = DEFAULT_BUDGET,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.http, self.credential = http, credential
         self.base_url = base_url.rstrip("/")
-        self.revision, self.max_retries, self.max_pages, self.sleep = (
-            revision,
-            max_retries,
-            max_pages,
-            sleep,
-        )
+        self.revision, self.max_retries, self.max_pages = revision, max_retries, max_pages
+        self.budget, self.sleep, self.clock = budget, sleep, clock
+        self.deadline = clock() + budget
         self._wait_before_next = 0.0
         self.requests_made = 0
+
+    def remaining(self) -> float:
+        """Seconds left of the budget."""
+        return self.deadline - self.clock()
 
     # ------------------------------------------------------------ transport
 
     def _scrub(self, text: str) -> str:
         return text.replace(self.credential.secret.get_secret_value(), "******")
 
-    def _url(self, path_or_url: str) -> str:
-        if path_or_url.startswith("http"):
-            if urlsplit(path_or_url).netloc != urlsplit(self.base_url).netloc:
-                raise BadResponseError("a next-page link pointed to another host")
-            return path_or_url
-        return self.base_url + path_or_url
+    def _pause(self, seconds: float, otherwise: KlaviyoError) -> None:
+        """Sleep `seconds` if the budget holds them; else end now with `otherwise`."""
+        if seconds > self.remaining():
+            raise otherwise
+        self.sleep(seconds)
 
     def request(
         self,
         method: str,
         path: str,
         *,
+        call: str,
         what: str,
         scope: str,
         params: dict | None = None,
         body: dict | None = None,
         revision: str | None = None,
     ) -> dict:
-        """One API call with retries; returns the parsed JSON body or raises a KlaviyoError."""
+        """One API call with retries, within the budget; the parsed JSON:API body or a KlaviyoError.
+
+        `call` names the operation for messages ("query-metric-aggregates for Received Email"),
+        `what` is the thing read ("the segment"), `scope` the key's scope it needs."""
         headers = {
             "revision": revision or self.revision,
             "Accept": JSONAPI,
@@ -127,46 +160,94 @@ class KlaviyoClient:
         }
         if body is not None:
             headers["Content-Type"] = JSONAPI
+        url = path if "://" in path else self.base_url + path  # absolute: a checked next link
+        content = None if body is None else json.dumps(body)
         for attempt in range(self.max_retries + 1):
+            last = attempt == self.max_retries
             if self._wait_before_next:
-                self.sleep(self._wait_before_next)
-                self._wait_before_next = 0.0
+                wait, self._wait_before_next = self._wait_before_next, 0.0
+                self._pause(wait, RateLimitError(call, wait, self.remaining(), self.budget))
             try:
                 self.requests_made += 1
-                response = self.http.request(
-                    method, self._url(path), params=params, headers=headers,
-                    content=None if body is None else json.dumps(body),
-                )  # fmt: skip
-            except (httpx.TimeoutException, httpx.TransportError):
-                if attempt == self.max_retries:
-                    raise ServerError("no answer in time") from None
-                self.sleep(self._backoff(attempt))
+                status, answer_headers, raw = self._exchange(method, url, params, headers, content, call)
+            except httpx.DecodingError:
+                raise UnexpectedAnswerError(call, "an answer that could not be decompressed") from None
+            except httpx.TransportError:  # timeouts included
+                if self.remaining() <= 0:
+                    raise TimeBudgetError(call, self.budget) from None
+                if last:
+                    raise ServerError("no answer in time", call) from None
+                self._pause(self._backoff(attempt), TimeBudgetError(call, self.budget))
                 continue
-            status = response.status_code
             if status == 429:
-                retry_after = _leading_number(response.headers.get("Retry-After"))
-                if attempt == self.max_retries:
-                    raise RateLimitError(retry_after)
-                self.sleep(retry_after if retry_after is not None else self._backoff(attempt))
+                retry_after = _leading_number(answer_headers.get("Retry-After"))
+                if last:
+                    raise RateLimitError(call, retry_after)
+                wait = retry_after if retry_after is not None else self._backoff(attempt)
+                self._pause(wait, RateLimitError(call, wait, self.remaining(), self.budget))
                 continue
             if status in RETRY_STATUSES:
-                if attempt == self.max_retries:
-                    raise ServerError(status)
-                self.sleep(self._backoff(attempt))
+                if last:
+                    raise ServerError(status, call)
+                self._pause(self._backoff(attempt), ServerError(status, call))
                 continue
-            remaining = _leading_number(response.headers.get("RateLimit-Remaining"))
-            if remaining == 0:
-                self._wait_before_next = _leading_number(response.headers.get("RateLimit-Reset")) or 1.0
-            return self._parse(response, what, scope)
-        raise ServerError("no answer")  # not reached: the loop returns or raises
+            if _leading_number(answer_headers.get("RateLimit-Remaining")) == 0:
+                self._wait_before_next = _leading_number(answer_headers.get("RateLimit-Reset")) or 1.0
+            return self._parse(status, answer_headers, raw, call, what, scope)
+        raise ServerError("no answer", call)  # not reached: the loop returns or raises
+
+    def _exchange(
+        self, method: str, url: str, params: dict | None, headers: dict, content: str | None, call: str
+    ) -> tuple[int, httpx.Headers, bytes]:
+        """One request under the deadline: the caller waits at most the time left, whatever the
+        server does (hangs, drips headers or body). The worker thread it leaves behind then ends
+        by itself: each read waits at most the time left, a dripped body stops at its next chunk,
+        and dripped headers fail at their next byte once the caller closes its httpx.Client."""
+        left = self.remaining()
+        if left <= 0:
+            raise TimeBudgetError(call, self.budget)
+        per = self.http.timeout
+        timeout = httpx.Timeout(
+            connect=_clamp(per.connect, left), read=_clamp(per.read, left),
+            write=_clamp(per.write, left), pool=_clamp(per.pool, left),
+        )  # fmt: skip
+        outcome: list = []
+        done = threading.Event()
+
+        def work() -> None:
+            try:
+                with self.http.stream(
+                    method, url, params=params, headers=headers, content=content, timeout=timeout
+                ) as response:
+                    chunks, size = [], 0
+                    for chunk in response.iter_bytes():
+                        if self.clock() > self.deadline:
+                            raise TimeBudgetError(call, self.budget)
+                        size += len(chunk)
+                        if size > MAX_ANSWER_BYTES:
+                            raise UnexpectedAnswerError(call, "an answer of more than 8 MB")
+                        chunks.append(chunk)
+                    outcome.append((response.status_code, response.headers, b"".join(chunks)))
+            except Exception as e:  # handed to the caller below
+                outcome.append(e)
+            finally:
+                done.set()
+
+        threading.Thread(target=work, name="klaviyo-request", daemon=True).start()
+        if not done.wait(left):
+            raise TimeBudgetError(call, self.budget)
+        if isinstance(outcome[0], Exception):
+            raise outcome[0]
+        return outcome[0]
 
     @staticmethod
     def _backoff(attempt: int) -> float:
         return min(8.0, 0.5 * 2**attempt)
 
-    def _parse(self, response: httpx.Response, what: str, scope: str) -> dict:
-        status = response.status_code
-        is_json = "json" in response.headers.get("content-type", "")
+    def _parse(
+        self, status: int, headers: httpx.Headers, raw: bytes, call: str, what: str, scope: str
+    ) -> dict:
+        is_json = "json" in headers.get("content-type", "")
         if status == 401:
             raise AuthError()
         if status == 403:
@@ -178,89 +259,122 @@ class KlaviyoClient:
         if status >= 400:
             detail = f"status {status}"
             if is_json:
-                with contextlib.suppress(ValueError, KeyError, IndexError, TypeError):
-                    detail = response.json()["errors"][0]["detail"]
-            raise BadRequestError(self._scrub(str(detail)))
+                with contextlib.suppress(ValueError, KeyError, IndexError, TypeError, RecursionError):
+                    detail = str(json.loads(raw)["errors"][0]["detail"])[:500]
+            raise BadRequestError(self._scrub(detail))
         if not is_json:
-            raise BadResponseError(f"a web page instead of data for {what}")
+            raise UnexpectedAnswerError(call, "a web page instead of data")
         try:
-            data = response.json()
-        except ValueError:
-            raise BadResponseError(f"broken JSON for {what}") from None
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise UnexpectedAnswerError(call, "broken JSON") from None
         if not isinstance(data, dict) or "data" not in data:
-            raise BadResponseError(f"no data for {what}")
+            raise UnexpectedAnswerError(call, "no data")
         return data
 
-    def pages(self, path: str, *, what: str, scope: str, params: dict | None = None) -> Iterator[dict]:
-        """Every resource of a list, following links.next; never loops."""
+    def _next_link(self, link: str | None, call: str) -> str | None:
+        """A next-page link, only if it stays on the API's scheme, host and /api/ path."""
+        if not link:
+            return None
+        try:
+            parts, base = urlsplit(link), urlsplit(self.base_url)
+            same = (parts.scheme, parts.netloc) == (base.scheme, base.netloc)
+        except ValueError:
+            same = False
+        if not same or not parts.path.startswith("/api/"):
+            raise UnexpectedAnswerError(
+                call, "a next-page link to another host or scheme (the key is never sent there)"
+            )
+        return link
+
+    def pages(
+        self, path: str, *, call: str, what: str, scope: str, params: dict | None = None
+    ) -> Iterator[dict]:
+        """Every resource of a list (as checked dicts), following links.next; never loops."""
         seen: set[str] = set()
         url: str | None = path
         for _ in range(self.max_pages):
-            page = self.request(
-                "GET", url, what=what, scope=scope, params=params if url == path else None
+            body = self.request(
+                "GET", url, call=call, what=what, scope=scope, params=params if url == path else None
             )
-            yield from page["data"]
-            url = (page.get("links") or {}).get("next")
+            page = _read(Page, body, call)
+            yield from (r.model_dump() for r in page.data)
+            url = self._next_link(page.links.next if page.links else None, call)
             if not url:
                 return
             if url in seen:
-                raise BadResponseError(f"the pages of {what} repeat")
+                raise UnexpectedAnswerError(call, "pages that repeat")
             seen.add(url)
-        raise BadResponseError(f"more than {self.max_pages} pages of {what}")
+        raise UnexpectedAnswerError(call, f"more than {self.max_pages} pages")
 
     # ------------------------------------------------------------ calls
 
     def account(self) -> Account:
         """The account the key belongs to: checks the credential, gives the timezone."""
-        data = self.request("GET", "/api/accounts", what="the account", scope="accounts:read")["data"]
-        if not data:
-            raise BadResponseError("no account")
-        a = data[0]
-        attrs = a.get("attributes", {})
+        call = "get-accounts"
+        page = _read(Page, self.request("GET", "/api/accounts", call=call, what="the account",
+                                        scope="accounts:read"), call)  # fmt: skip
+        if not page.data:
+            raise UnexpectedAnswerError(call, "no account")
+        a = page.data[0]
+        attrs = _read(AccountAttributes, a.attributes, call, "data.0.attributes")
+        name = attrs.contact_information.organization_name if attrs.contact_information else None
         return Account(
-            id=a["id"],
-            name=(attrs.get("contact_information") or {}).get("organization_name") or a["id"],
-            timezone=attrs.get("timezone") or "UTC",
-            currency=attrs.get("preferred_currency"),
+            id=a.id, name=name or a.id, timezone=attrs.timezone, currency=attrs.preferred_currency
         )
 
     def billing_usage(self) -> list[BillingUsage] | None:
         """Current-period use and caps; None where the endpoint is not available to the key."""
+        call = "get-billing-usage"
         for revision in BILLING_REVISIONS:
             try:
                 body = self.request(
-                    "GET",
-                    "/api/billing-usage",
-                    what="billing usage",
-                    scope="usage:read",
-                    revision=revision,
-                )
+                    "GET", "/api/billing-usage", call=call, what="billing usage",
+                    scope="usage:read", revision=revision,
+                )  # fmt: skip
             except (ScopeError, NotFoundError):
                 return None
             except BadRequestError:
                 continue  # this revision is not known to the server: try the next one
-            return [BillingUsage(id=r["id"], **r.get("attributes", {})) for r in body["data"]]
+            rows = _read(Page, body, call).data
+            return [
+                BillingUsage(
+                    id=r.id,
+                    **_read(
+                        BillingUsageAttributes, r.attributes, call, f"data.{i}.attributes"
+                    ).model_dump(),
+                )
+                for i, r in enumerate(rows)
+            ]
         return None
 
     def metrics(self) -> list[Metric]:
         """Klaviyo's own metrics (Received Email, Received SMS, ...)."""
-        return [
-            Metric(
-                id=m["id"],
-                name=m.get("attributes", {}).get("name", ""),
-                integration_name=((m.get("attributes", {}).get("integration") or {}).get("name")),
-            )
-            for m in self.pages(
+        call, out = "get-metrics", []
+        for i, m in enumerate(
+            self.pages(
                 "/api/metrics",
+                call=call,
                 what="metrics",
                 scope="metrics:read",
                 params={"filter": "equals(integration.name,'Klaviyo')"},
             )
-        ]
+        ):
+            attrs = _read(MetricAttributes, m["attributes"], call, f"data.{i}.attributes")
+            integration = attrs.integration.name if attrs.integration else None
+            out.append(Metric(id=m["id"], name=attrs.name, integration_name=integration))
+        return out
 
-    def monthly_counts(self, metric_id: str, first: date, end: date, timezone: str) -> dict[date, int]:
+    def monthly_counts(
+        self, metric_id: str, first: date, end: date, timezone: str, name: str | None = None
+    ) -> dict[date, int]:
         """Events per calendar month from `first` (a month start) up to `end` (exclusive), in
-        windows of at most one year, as the API allows (docs/klaviyo-api.md 3.4)."""
+        windows of at most one year, as the API allows (docs/klaviyo-api.md 3.4).
+
+        Only months the answer gives a figure for are returned: a month past the end of a short
+        count list, with no rows, or with a null, is absent (never a zero); load_usage refuses
+        the load then."""
+        call = f"query-metric-aggregates for {name or metric_id}"
         out: dict[date, int] = {}
         for start, stop in _windows(first, end, 12):
             body = {
@@ -278,42 +392,56 @@ class KlaviyoClient:
                     },
                 }
             }
-            attrs = self.request(
-                "POST",
-                "/api/metric-aggregates",
-                what="monthly message counts",
-                scope="metrics:read",
-                body=body,
-            )["data"]["attributes"]
-            months = [_local_month(d, timezone) for d in attrs["dates"]]
-            for row in attrs.get("data", []):
-                for month, value in zip(months, row["measurements"]["count"], strict=False):
-                    out[month] = out.get(month, 0) + round(value or 0)
-            for month in months:
-                out.setdefault(month, 0)
+            answer = self.request(
+                "POST", "/api/metric-aggregates", call=call, what="monthly message counts",
+                scope="metrics:read", body=body,
+            )  # fmt: skip
+            attrs = _read(Aggregate, answer, call).data.attributes
+            months = [_local_month(d, timezone) for d in attrs.dates]
+            _no_repeats(months, call)
+            for i, month in enumerate(months):
+                values = [r.measurements.count[i] for r in attrs.data if i < len(r.measurements.count)]
+                if (
+                    start <= month < stop
+                    and attrs.data
+                    and len(values) == len(attrs.data)
+                    and None not in values
+                ):
+                    out[month] = round(sum(values))
         return out
 
     def segments(self) -> list[Segment]:
+        call = "get-segments"
         return [
-            Segment(id=s["id"], name=s.get("attributes", {}).get("name", s["id"]))
-            for s in self.pages(
-                "/api/segments",
-                what="segments",
-                scope="segments:read",
-                params={"fields[segment]": "name,is_active"},
+            Segment(
+                id=s["id"],
+                name=_read(SegmentAttributes, s["attributes"], call, f"data.{i}.attributes").name,
+            )
+            for i, s in enumerate(
+                self.pages(
+                    "/api/segments",
+                    call=call,
+                    what="segments",
+                    scope="segments:read",
+                    params={"fields[segment]": "name,is_active"},
+                )
             )
         ]
 
     def segment_profile_count(self, segment_id: str) -> int:
+        call = f"get-segment {segment_id}"
         body = self.request(
-            "GET", f"/api/segments/{segment_id}", what="the segment", scope="segments:read",
+            "GET", f"/api/segments/{segment_id}", call=call, what="the segment", scope="segments:read",
             params={"additional-fields[segment]": "profile_count"},
         )  # fmt: skip
-        return int(body["data"]["attributes"]["profile_count"])
+        return _read(SegmentCountAttributes, _read(One, body, call).data.attributes, call,
+                     "data.attributes").profile_count  # fmt: skip
 
     def segment_monthly_members(self, segment_id: str, first: date, end: date) -> dict[date, int]:
         """The segment's size per month (segment series report, windows of 11 months so that
-        each stays under the 52-week limit of the monthly interval)."""
+        each stays under the 52-week limit of the monthly interval). As in monthly_counts, a
+        month without a figure is absent, never zero."""
+        call = f"query-segment-series for segment {segment_id}"
         out: dict[date, int] = {}
         for start, stop in _windows(first, end, 11):
             body = {
@@ -328,24 +456,43 @@ class KlaviyoClient:
                     },
                 }
             }  # fmt: skip
-            attrs = self.request(
-                "POST",
-                "/api/segment-series-reports",
-                what="the segment's history",
-                scope="segments:read",
-                body=body,
-            )["data"]["attributes"]
+            answer = self.request(
+                "POST", "/api/segment-series-reports", call=call, what="the segment's history",
+                scope="segments:read", body=body,
+            )  # fmt: skip
+            attrs = _read(SeriesReport, answer, call).data.attributes
             series = next(
-                (r["statistics"]["total_members"] for r in attrs.get("results", [])
-                 if r.get("groupings", {}).get("segment_id") == segment_id),
+                (r.statistics.total_members for r in attrs.results
+                 if r.groupings.get("segment_id") == segment_id),
                 None,
             )  # fmt: skip
             if series is None:
-                raise BadResponseError("no history for this segment")
-            for when, value in zip(attrs["date_times"], series, strict=False):
-                d = datetime.fromisoformat(when).date()
-                out[date(d.year, d.month, 1)] = int(value)
+                raise UnexpectedAnswerError(call, "no series for this segment")
+            months = [date(d.year, d.month, 1) for d in attrs.date_times]
+            _no_repeats(months, call)
+            for month, value in zip(months, series, strict=False):  # a short series: months missing
+                if start <= month < stop and value is not None:
+                    out[month] = round(value)
         return out
+
+
+def _read(model: type[M], value: object, call: str, where: str = "") -> M:
+    """`value` as `model`, or an UnexpectedAnswerError naming the call and the first bad field."""
+    try:
+        return model.model_validate(value)
+    except ValidationError as e:
+        first = e.errors(include_url=False, include_input=False)[0]
+        path = ".".join(str(p)[:40] for p in (where, *first["loc"]) if p != "")
+        raise UnexpectedAnswerError(call, f"{path or 'the answer'}: {first['msg']}") from None
+
+
+def _no_repeats(months: list[date], call: str) -> None:
+    if len(set(months)) != len(months):
+        raise UnexpectedAnswerError(call, "the same month twice")
+
+
+def _clamp(seconds: float | None, left: float) -> float:
+    return left if seconds is None else min(seconds, left)
 
 
 def _windows(first: date, end: date, months: int) -> Iterator[tuple[date, date]]:
@@ -365,9 +512,8 @@ def _leading_number(value: str | None) -> float | None:
     return float(m.group(1)) if m else None
 
 
-def _local_month(stamp: str, timezone: str) -> date:
+def _local_month(moment: datetime, timezone: str) -> date:
     """A bucket start (UTC) as the calendar month it starts in the account's timezone."""
-    moment = datetime.fromisoformat(stamp)
     try:
         moment = moment.astimezone(ZoneInfo(timezone))
     except (ZoneInfoNotFoundError, ValueError):

@@ -3,7 +3,9 @@
 Steps: the account (checks the key, gives the timezone); billing usage for today's plan caps
 (optional: not every key or account has it); the ids of Klaviyo's own metrics; monthly counts
 of emails and SMS; the chosen segment's monthly size as active profiles. Any failed step
-raises, so a partial load is never presented as a complete one; `progress` is told each step.
+raises, and every series must give a figure for every month asked for (IncompleteDataError
+lists the gaps), so a partial load is never presented as a complete one; `progress` is told
+each step. The whole load runs within the client's time budget.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import date
 from engine.growth import HistoryMonth, UsageHistory, add_months
 from ingest.usage_csv import LoadedUsage
 from klaviyo.client import KlaviyoClient
-from klaviyo.errors import BadResponseError
+from klaviyo.errors import IncompleteDataError, UnexpectedAnswerError
 from klaviyo.models import BillingUsage
 
 EMAIL_METRICS = ("Received Email", "Bounced Email")  # both count as sends (docs/klaviyo-api.md 3.4)
@@ -57,35 +59,42 @@ def load_usage(
     progress("Finding the email and SMS metrics")
     ids = {m.name: m.id for m in client.metrics()}
     if "Received Email" not in ids:
-        raise BadResponseError("the account has no 'Received Email' metric")
+        raise UnexpectedAnswerError("get-metrics", "the account has no 'Received Email' metric")
+    asked = [add_months(first, i) for i in range(months)]
+    missing: dict[str, list[date]] = {}
 
     def counts(names: tuple[str, ...], label: str) -> dict[date, int]:
-        total: dict[date, int] = {}
+        """The sum of the named metrics per month; a metric the account lacks counts nothing
+        (an email-only store has no SMS metrics), but one it has must cover every month."""
+        total = dict.fromkeys(asked, 0)
         for name in names:
             if name in ids:
                 progress(f"Counting {label}: {name}, {first:%b %Y} to {add_months(end, -1):%b %Y}")
-                for month, n in client.monthly_counts(ids[name], first, end, account.timezone).items():
-                    total[month] = total.get(month, 0) + n
+                got = client.monthly_counts(ids[name], first, end, account.timezone, name=name)
+                if gaps := [m for m in asked if m not in got]:
+                    missing[name] = gaps
+                for month in asked:
+                    total[month] += got.get(month, 0)
         return total
 
     emails = counts(EMAIL_METRICS, "emails")
     sms = counts(SMS_METRICS, "SMS")
     progress("Reading the segment's size, month by month")
     profiles = client.segment_monthly_members(segment_id, first, end)
+    if gaps := [m for m in asked if m not in profiles]:
+        missing["the segment's size"] = gaps
+    if missing:
+        raise IncompleteDataError(missing)
 
-    rows = []
-    for i in range(months):
-        month = add_months(first, i)
-        if month not in profiles or month not in emails:
-            raise BadResponseError(f"no figures for {month:%b %Y}; the load is incomplete")
-        rows.append(
-            HistoryMonth(
-                month=month,
-                active_profiles=profiles[month],
-                email_sends=emails[month],
-                sms_credits=sms.get(month, 0),
-            )
+    rows = [
+        HistoryMonth(
+            month=month,
+            active_profiles=profiles[month],
+            email_sends=emails[month],
+            sms_credits=sms[month],
         )
+        for month in asked
+    ]
     notes = [
         f"Loaded from Klaviyo on {today:%d %b %Y}: {first:%b %Y} to {add_months(end, -1):%b %Y}.",
         "SMS credits counted as 1 per message sent (the US rate); other countries cost more.",

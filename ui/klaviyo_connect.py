@@ -5,10 +5,16 @@ Where secrets live: the key or the OAuth tokens are kept only in this user's ses
 download or a message. The one thing kept server-side across the OAuth redirect is the PKCE
 verifier, keyed by a random state, for ten minutes and one use (klaviyo.oauth.PendingLogins).
 The API host comes from KLAVIYO_BASE_URL or st.secrets (tests point it at a fake on 127.0.0.1).
+
+Errors: each user action (check the key, load) runs on a fresh client with its own time budget
+(CHECK_BUDGET, klaviyo.client.DEFAULT_BUDGET), so a hanging or rate-limited Klaviyo ends it with a
+message instead of a frozen page. Messages carry text from the server (a field path, a detail),
+so they are shown through ui.safe.plain; what was loaded before stays loaded.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,15 +23,20 @@ import httpx
 import streamlit as st
 
 from klaviyo import oauth
-from klaviyo.client import BASE_URL, READ_SCOPES, Credential, KlaviyoClient
+from klaviyo.client import BASE_URL, DEFAULT_BUDGET, READ_SCOPES, Credential, KlaviyoClient
 from klaviyo.errors import KlaviyoError
 from klaviyo.load import load_usage
 from ui import state
+from ui.safe import plain
 
 CREDENTIAL = "klaviyo_credential"  # Credential | oauth.Tokens: this session only
 SEGMENTS = "klaviyo_segments"  # list[Segment] once the key is checked
 ACCOUNT = "klaviyo_account"
 KEY_INPUT = "klaviyo_key_input"
+CHECK_BUDGET = 30.0  # seconds for checking the key and listing segments (two or three calls)
+PER_READ_TIMEOUT = 15.0  # httpx's per-operation timeout; the budget bounds the whole action
+MESSAGE_LIMIT = 2000  # characters of an error message shown (the longest lists missing months)
+log = logging.getLogger(__name__)
 
 
 def _secrets() -> dict:
@@ -65,10 +76,21 @@ def _credential(http: httpx.Client) -> Credential | None:
 
 
 @contextmanager
-def _connected(timeout: float) -> Iterator[KlaviyoClient]:
-    """A client on this session's credential (refreshing an OAuth token first if due)."""
-    with httpx.Client(timeout=timeout) as http:
-        yield KlaviyoClient(http, _credential(http), base_url=base_url())
+def _connected(budget: float) -> Iterator[KlaviyoClient]:
+    """A client on this session's credential (refreshing an OAuth token first if due), whose
+    calls share one time budget of `budget` seconds."""
+    with httpx.Client(timeout=PER_READ_TIMEOUT) as http:
+        yield KlaviyoClient(http, _credential(http), base_url=base_url(), budget=budget)
+
+
+def _show_error(error: Exception, after: str) -> None:
+    """The error's cause and what to do, as text (never Markdown, never a traceback)."""
+    if isinstance(error, KlaviyoError | oauth.OAuthError):
+        text = str(error)
+    else:  # a bug of ours: say so plainly, keep the details for the server log (no secrets there)
+        log.error("Klaviyo action failed unexpectedly", exc_info=error)
+        text = "Something went wrong while talking to Klaviyo. Try again; if it persists, upload the account-usage export instead."
+    st.error(f"{plain(text, MESSAGE_LIMIT)} {after}", icon=":material/error:")
 
 
 def forget() -> None:
@@ -114,12 +136,12 @@ def finish_oauth_redirect() -> None:
 
 def _check_and_list_segments() -> bool:
     try:
-        with _connected(timeout=15) as client:
+        with _connected(budget=CHECK_BUDGET) as client:
             st.session_state[ACCOUNT] = client.account().name
             st.session_state[SEGMENTS] = client.segments()
-    except (KlaviyoError, oauth.OAuthError) as e:
+    except Exception as e:  # every failure becomes a message (see _show_error)
         st.session_state.pop(CREDENTIAL, None)
-        st.error(f"{e} Nothing was loaded.", icon=":material/error:")
+        _show_error(e, "Nothing was loaded.")
         return False
     return True
 
@@ -152,7 +174,8 @@ def connect_section() -> None:
             st.link_button("Or sign in with Klaviyo", url)
         return
 
-    st.success(f"Connected to **{st.session_state.get(ACCOUNT, 'Klaviyo')}**.", icon=":material/link:")
+    account = plain(st.session_state.get(ACCOUNT, "Klaviyo"))  # the account's name comes from Klaviyo
+    st.success(f"Connected to **{account}**.", icon=":material/link:")
     segments = st.session_state.get(SEGMENTS) or []
     if not segments:
         st.warning(
@@ -179,11 +202,13 @@ def connect_section() -> None:
 def _load(segment_id: str, months: int) -> None:
     with st.status("Loading from Klaviyo…", expanded=True) as status:
         try:
-            with _connected(timeout=30) as client:
-                loaded, plans = load_usage(client, segment_id, months=months, progress=status.write)
-        except (KlaviyoError, oauth.OAuthError) as e:
+            with _connected(budget=DEFAULT_BUDGET) as client:
+                loaded, plans = load_usage(
+                    client, segment_id, months=months, progress=lambda step: status.write(plain(step))
+                )
+        except Exception as e:  # every failure becomes a message (see _show_error)
             status.update(label="Loading failed", state="error")
-            st.error(f"{e} Your previous data is still loaded.", icon=":material/error:")
+            _show_error(e, "Your previous data is still loaded.")
             return
         status.update(label=f"Loaded {len(loaded.history.months)} months", state="complete")
     state.set_usage(loaded)
@@ -197,6 +222,9 @@ def _load(segment_id: str, months: int) -> None:
         st.session_state["sms_plan"] = plans.sms_plan_credits
     state.flash(
         "success",
-        f"Loaded {loaded.source}: {len(loaded.history.months)} months. " + " ".join(loaded.notes),
+        plain(
+            f"Loaded {loaded.source}: {len(loaded.history.months)} months. " + " ".join(loaded.notes),
+            MESSAGE_LIMIT,
+        ),
     )
     st.rerun()

@@ -3,6 +3,8 @@ must never go: logs, caches shared between users, the URL, downloads, messages."
 
 import logging
 import pickle
+import re
+from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -20,6 +22,23 @@ def data_page(fake, monkeypatch) -> AppTest:
     at.switch_page("pages/data.py").run()
     assert not at.exception
     return at
+
+
+@pytest.fixture
+def app_slept(monkeypatch) -> list[float]:
+    """The waits the page's client asks for, recorded instead of slept."""
+    from functools import partial
+
+    from klaviyo.client import KlaviyoClient
+
+    slept: list[float] = []
+    monkeypatch.setattr(kc, "KlaviyoClient", partial(KlaviyoClient, sleep=slept.append))
+    return slept
+
+
+def shown(at: AppTest) -> str:
+    """The error messages as a reader sees them: ui.safe.plain's backslash escapes removed."""
+    return " ".join(re.sub(r"\\(.)", r"\1", e.value) for e in at.error)
 
 
 def connect(at: AppTest, key: str = KEY) -> AppTest:
@@ -62,16 +81,15 @@ def test_a_wrong_key_is_explained_and_nothing_is_kept(data_page):
     [
         (["503"] * 30, "did not answer properly"),
         (["429"] * 30, "too many requests"),
-        (["badjson"] * 30, "could not be read"),
+        (["badjson"] * 30, "answered in an unexpected way to get-accounts: broken JSON"),
     ],
 )
-def test_a_failed_load_keeps_the_previous_data(data_page, fake, faults, words, monkeypatch):
-    monkeypatch.setattr("klaviyo.client.time.sleep", lambda s: None)
+def test_a_failed_load_keeps_the_previous_data(data_page, fake, faults, words, app_slept):
     at = connect(data_page)
     fake.faults = list(faults)
     at.button(key="klaviyo_load").click().run()
     assert not at.exception
-    message = " ".join(e.value for e in at.error)
+    message = shown(at)
     assert words in message and "Your previous data is still loaded" in message
     assert at.session_state["usage"].is_sample
 
@@ -79,7 +97,67 @@ def test_a_failed_load_keeps_the_previous_data(data_page, fake, faults, words, m
 def test_a_missing_scope_names_it(data_page, fake):
     fake.scopes.discard("segments:read")
     at = connect(data_page)
-    assert "'segments:read' scope" in at.error[0].value
+    assert "'segments:read' scope" in shown(at)
+
+
+def load_twelve_months(at: AppTest) -> AppTest:
+    at.button(key="klaviyo_load").click().run()
+    assert not at.exception and at.session_state["usage"].source == "Klaviyo: Sample Store Ltd"
+    return at
+
+
+def test_a_rate_limit_an_hour_long_says_so_and_keeps_the_loaded_data(data_page, fake, app_slept):
+    at = load_twelve_months(connect(data_page))
+    before = at.session_state["usage"]
+    fake.faults = ["429-hour"]
+    at.segmented_control(key="klaviyo_months").set_value(24).run()
+    at.button(key="klaviyo_load").click().run()
+    assert not at.exception
+    message = shown(at)
+    assert "rate limit ('too many requests') stopped get-accounts" in message
+    assert "asks to wait 60 minutes" in message and "Try again after that time" in message
+    assert "Your previous data is still loaded" in message
+    assert "\\(" in at.error[0].value  # shown as text: the punctuation is escaped, not Markdown
+    assert at.session_state["usage"] is before and len(before.history.months) == 12
+    assert app_slept == []  # the page did not wait for the hour
+
+
+def test_a_partial_answer_is_refused_with_the_missing_months_and_keeps_the_loaded_data(data_page, fake):
+    from engine.growth import add_months
+
+    at = load_twelve_months(connect(data_page))
+    before = at.session_state["usage"]
+    fake.hostile = {"/api/metric-aggregates RcvSm1": "short-counts"}  # SMS stop two months early
+    at.button(key="klaviyo_load").click().run()
+    assert not at.exception
+    this_month = date.today().replace(day=1)
+    gap = f"Received SMS: {add_months(this_month, -2):%b %Y} to {add_months(this_month, -1):%b %Y}"
+    message = shown(at)
+    assert gap in message and "do not cover every month asked for" in message
+    assert "Pick a shorter range of history" in message and "upload the account-usage export" in message
+    assert "Your previous data is still loaded" in message
+    assert at.session_state["usage"] is before
+
+
+def test_an_unexpected_answer_names_the_call_as_text(data_page, fake):
+    at = connect(data_page)
+    fake.hostile = {"/api/metrics": "next-other-host"}
+    at.button(key="klaviyo_load").click().run()
+    assert not at.exception
+    assert "answered in an unexpected way to get-metrics" in shown(at)
+    assert at.session_state["usage"].is_sample
+
+
+def test_an_account_name_from_klaviyo_is_shown_as_text(data_page, fake, monkeypatch):
+    from klaviyo.models import Account
+
+    def hostile_account(self):
+        return Account(id="A", name="![x](http://collector.example/p.png)", timezone="UTC")
+
+    monkeypatch.setattr("klaviyo.client.KlaviyoClient.account", hostile_account)
+    at = connect(data_page)
+    banner = at.success[0].value
+    assert "\\!\\[x\\]\\(http" in banner and "![x](" not in banner
 
 
 def test_disconnect_forgets_the_key(data_page):

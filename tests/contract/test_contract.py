@@ -66,7 +66,12 @@ def test_every_error_body_follows_the_spec(client, fake, kind):
             client.segment_profile_count("NoSuch")
         elif kind == "400":
             client.request(
-                "POST", "/api/metric-aggregates", what="x", scope="metrics:read", body={"data": {}}
+                "POST",
+                "/api/metric-aggregates",
+                call="x",
+                what="x",
+                scope="metrics:read",
+                body={"data": {}},
             )
         else:
             client.account()

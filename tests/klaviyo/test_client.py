@@ -9,12 +9,12 @@ from fake_klaviyo import KEY
 from klaviyo.client import Credential, KlaviyoClient
 from klaviyo.errors import (
     AuthError,
-    BadResponseError,
     BlockedError,
     NotFoundError,
     RateLimitError,
     ScopeError,
     ServerError,
+    UnexpectedAnswerError,
 )
 from klaviyo.load import load_usage
 
@@ -56,7 +56,7 @@ def test_metrics_follow_links_next_across_pages(client, fake):
 
 def test_pagination_that_loops_stops_with_an_error(client, fake):
     fake.loop_pages = True
-    with pytest.raises(BadResponseError, match="repeat"):
+    with pytest.raises(UnexpectedAnswerError, match="repeat"):
         client.metrics()
 
 
@@ -65,7 +65,7 @@ def test_pagination_never_follows_a_link_to_another_host(fake):
         c = KlaviyoClient(
             http, Credential.api_key(KEY), base_url=fake.base_url.replace("127.0.0.1", "localhost")
         )
-        with pytest.raises(BadResponseError, match="another host"):
+        with pytest.raises(UnexpectedAnswerError, match="another host"):
             c.metrics()  # the fake's next link names 127.0.0.1, not localhost
 
 
@@ -84,10 +84,15 @@ def test_monthly_counts_are_split_into_windows_of_a_year(client, fake):
 
 def test_months_are_read_in_the_accounts_timezone():
     """A bucket that starts at local midnight in Berlin is 23:00 UTC the day before."""
+    from datetime import datetime
+
     from klaviyo.client import _local_month
 
-    assert _local_month("2026-10-31T23:00:00+00:00", "Europe/Berlin") == date(2026, 11, 1)
-    assert _local_month("2026-11-01T04:00:00+00:00", "US/Eastern") == date(2026, 11, 1)
+    berlin = datetime.fromisoformat("2026-10-31T23:00:00+00:00")
+    assert _local_month(berlin, "Europe/Berlin") == date(2026, 11, 1)
+    assert _local_month(datetime.fromisoformat("2026-11-01T04:00:00+00:00"), "US/Eastern") == date(
+        2026, 11, 1
+    )
 
 
 def test_segments_count_and_monthly_members(client, fake):
@@ -165,13 +170,13 @@ def test_a_slow_reply_times_out_and_is_retried(fake, slept):
 
 def test_html_and_bad_json_are_typed_errors(client, fake):
     fake.faults = ["html"]
-    with pytest.raises(BadResponseError, match="web page"):
+    with pytest.raises(UnexpectedAnswerError, match="web page"):
         client.account()
     fake.faults = ["html403"]
     with pytest.raises(BlockedError, match="firewall"):
         client.account()
     fake.faults = ["badjson"]
-    with pytest.raises(BadResponseError, match="broken JSON"):
+    with pytest.raises(UnexpectedAnswerError, match="broken JSON"):
         client.account()
 
 
