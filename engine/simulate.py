@@ -148,12 +148,14 @@ def send(
             )
         result.limit = ladder.sends[result.tier] + carried_in
     elif preference is Preference.FLEX:
-        rate = ladder.price(tier, cycle) / ladder.sends[tier]  # the current plan's unit price
+        price, per = ladder.price(tier, cycle), ladder.sends[tier]  # the plan's unit price
         k = tier
         while demand > ladder.sends[k] + carried_in and k < ladder.top:
             extra = ladder.sends[k + 1] - ladder.sends[k]
             bought = extra if basis is FlexFeeBasis.EXTRA else ladder.sends[k + 1]
-            fee = to_cents(rate * bought)  # rounded per flex (section 3.3)
+            # Multiply first, then divide, then round per flex (section 3.3): an exact half cent
+            # rounds up instead of being lost to a rounded quotient.
+            fee = to_cents(price * bought / per)
             result.flex_usd += fee
             result.flexes += 1
             events.append(
