@@ -111,6 +111,18 @@ def _day(level: int, demand: int) -> int:
     return max(1, min(CYCLE_DAYS, math.ceil(CYCLE_DAYS * level / demand)))
 
 
+def _flex_fee(ladder: Ladder, plan: int, k: int, basis: FlexFeeBasis, cycle: int) -> Decimal:
+    """The fee of one flex from tier k to k + 1 on a cycle whose plan is `plan` (section 3.3)."""
+    if basis is FlexFeeBasis.DIFFERENCE:  # a temporary upgrade: the price step, at this cycle's prices
+        return ladder.price(k + 1, cycle) - ladder.price(k, cycle)
+    bought = (
+        ladder.sends[k + 1] - ladder.sends[k] if basis is FlexFeeBasis.EXTRA else ladder.sends[k + 1]
+    )
+    # The plan's unit price times what is bought: multiply first, then divide, then round per flex,
+    # so an exact half cent rounds up instead of being lost to a rounded quotient.
+    return to_cents(ladder.price(plan, cycle) * bought / ladder.sends[plan])
+
+
 def send(
     ladder: Ladder,
     tier: int,
@@ -148,14 +160,9 @@ def send(
             )
         result.limit = ladder.sends[result.tier] + carried_in
     elif preference is Preference.FLEX:
-        price, per = ladder.price(tier, cycle), ladder.sends[tier]  # the plan's unit price
         k = tier
         while demand > ladder.sends[k] + carried_in and k < ladder.top:
-            extra = ladder.sends[k + 1] - ladder.sends[k]
-            bought = extra if basis is FlexFeeBasis.EXTRA else ladder.sends[k + 1]
-            # Multiply first, then divide, then round per flex (section 3.3): an exact half cent
-            # rounds up instead of being lost to a rounded quotient.
-            fee = to_cents(price * bought / per)
+            fee = _flex_fee(ladder, tier, k, basis, cycle)
             result.flex_usd += fee
             result.flexes += 1
             events.append(
