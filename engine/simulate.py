@@ -429,8 +429,8 @@ def _downgrade_due(
                 kind=EventKind.DOWNGRADE_CANCELLED,
                 channel=channel,
                 message=f"the {channel.value} downgrade requested at the start of cycle "
-                f"{cycle - 1} was cancelled by the upgrade in that cycle ({upgrade.message}); "
-                "request it after the cycle's last upgrade",
+                f"{cycle - 1} was cancelled by that cycle's upgrade: {upgrade.message}. "
+                "Request a downgrade after the cycle's last upgrade",
             )
         )
         return False
