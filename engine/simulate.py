@@ -381,10 +381,11 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
             )
         )
         carried, profiles = carried_out, use.active_profiles
-        upgraded_last = {
-            Channel.EMAIL: _upgrade_event(events, Channel.EMAIL),
-            Channel.SMS: _upgrade_event(events, Channel.SMS),
-        }
+        if policy.manual_downgrades:  # only a schedule can be cancelled
+            upgraded_last = {
+                Channel.EMAIL: _upgrade_event(events, Channel.EMAIL) if mail.upgrades else None,
+                Channel.SMS: _upgrade_event(events, Channel.SMS) if text.upgrades else None,
+            }
 
     return SimulationResult(
         total_usd=sum((b.total_usd for b in cycles), ZERO),
