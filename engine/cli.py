@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from engine.advice import recommendation, sensitivity_summary
 from engine.compare import compare, sensitivity
 from engine.contract import ScenarioError, book_for, parse_scenario, result_json
 from engine.price_book import PriceBookError
@@ -49,7 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     else:
         comparison = compare(scenario, book)
         out = comparison.model_dump(mode="json")
-        out["sensitivity"] = [s.model_dump(mode="json") for s in sensitivity(scenario, book, comparison)]
+        out["recommendation"] = recommendation(comparison)
+        out["sensitivity"] = [
+            {**s.model_dump(mode="json"), "summary": sensitivity_summary(s, comparison)}
+            for s in sensitivity(scenario, book, comparison)
+        ]
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0
