@@ -21,7 +21,8 @@ class ScenarioError(ValueError):
     """Bad input: the message is one line and names the field."""
 
 
-_FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+): (.*)$", re.S)
+# Our validators start their message with the field they are about: `name` or `a.b[0].c`.
+_FIELD_IN_MESSAGE = re.compile(r"^([a-z_][a-z_0-9.\[\]]*): (.*)$", re.S)
 
 
 def _path(loc: tuple) -> str:

@@ -200,12 +200,35 @@ class Policy(Frozen):
             )
         if self.auto_downgrade and self.manual_downgrade:
             raise ValueError("auto_downgrade: cannot be combined with manual_downgrade")
+        if self.manual_downgrades:
+            if self.auto_downgrade:
+                raise ValueError("manual_downgrades: cannot be combined with auto_downgrade")
+            if self.manual_downgrade:
+                raise ValueError(
+                    "manual_downgrades: a schedule cannot be combined with manual_downgrade "
+                    "(which already downgrades at every renewal)"
+                )
+            seen: set[tuple[int, str]] = set()
+            for d in self.manual_downgrades:
+                if (d.cycle, d.channel) in seen:
+                    raise ValueError(
+                        f"manual_downgrades: the {d.channel} downgrade at cycle {d.cycle} "
+                        "is scheduled twice"
+                    )
+                seen.add((d.cycle, d.channel))
         if self.card_fixed_cycle is not None:
             if self.card_failure_cycle is None:
                 raise ValueError("card_fixed_cycle: needs a card_failure_cycle before it")
             if self.card_fixed_cycle <= self.card_failure_cycle:
                 raise ValueError("card_fixed_cycle: must be after card_failure_cycle")
         return self
+
+    def scheduled_downgrade(self, cycle: int, channel: str) -> ManualDowngrade | None:
+        """The manual downgrade of `channel` scheduled for the renewal that starts `cycle`."""
+        for d in self.manual_downgrades:
+            if d.cycle == cycle and d.channel == channel:
+                return d
+        return None
 
     def preferences_active(self, cycle: int) -> bool:
         """A failed card payment disables flex and auto-upgrade until the owner fixes it (section 3)."""
@@ -248,6 +271,17 @@ class Scenario(Frozen):
     revenue_per_email_usd: Usd = Field(default=Decimal("0"), ge=0)
     revenue_per_sms_credit_usd: Usd = Field(default=Decimal("0"), ge=0)
 
+    @model_validator(mode="after")
+    def _schedule_within_horizon(self) -> Scenario:
+        n = len(self.usage)
+        for i, d in enumerate(self.policy.manual_downgrades):
+            if d.cycle > n:
+                raise ValueError(
+                    f"policy.manual_downgrades[{i}].cycle: cycle {d.cycle} is beyond the usage "
+                    f"horizon ({n} cycle{'' if n == 1 else 's'})"
+                )
+        return self
+
 
 # ---------------------------------------------------------------- result
 
@@ -268,6 +302,7 @@ class EventKind(StrEnum):
     AUTO_UPGRADE = "auto_upgrade"
     FLEX = "flex"
     DOWNGRADE = "downgrade"
+    DOWNGRADE_CANCELLED = "downgrade_cancelled"
     BLOCK = "block"
     CARD_FAILURE = "card_failure"
     CARD_FIXED = "card_fixed"
@@ -318,6 +353,10 @@ class CycleBill(Frozen):
     sms_credits_demand: int
     sms_credits_available: int
     preferences_active: bool
+    # Plan moves down that took effect at this cycle's renewal, so a comparison can count actions.
+    email_manual_downgrade: bool = False
+    sms_manual_downgrade: bool = False
+    email_auto_downgrade: bool = False
 
 
 class SimulationResult(Frozen):

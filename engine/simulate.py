@@ -17,6 +17,7 @@ from decimal import Decimal
 from engine.models import (
     Channel,
     CycleBill,
+    DowngradeRequest,
     Event,
     EventKind,
     FlexFeeBasis,
@@ -239,6 +240,9 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
     c, s, carried, profiles = start_plan, start_sms, 0, start.active_profiles
     rev_email, rev_credit = scenario.revenue_per_email_usd, scenario.revenue_per_sms_credit_usd
 
+    # The auto-upgrade event of each channel in the cycle before, if any: it cancels a manual
+    # downgrade requested at that cycle's start (section 3.1).
+    upgraded_last: dict[Channel, Event | None] = {Channel.EMAIL: None, Channel.SMS: None}
     cycles: list[CycleBill] = []
     for cycle, use in enumerate(scenario.usage, start=1):
         events: list[Event] = []
@@ -263,14 +267,15 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
 
         # 3.1 renewal, email plan
         needed, over_top = email.cover(profiles)
-        if policy.manual_downgrade:
+        email_manual = email_auto = False
+        if _downgrade_due(policy, cycle, Channel.EMAIL, upgraded_last, events):
             target = max(start_plan, needed)
             if target < c:
                 events.append(_downgrade(email, c, target, "by hand"))
-                c = target
+                c, email_manual = target, True
         elif policy.auto_downgrade and active and policy.email is Preference.FLEX and needed < c:
             events.append(_downgrade(email, c, c - 1, "automatically (one tier)"))
-            c -= 1
+            c, email_auto = c - 1, True
         profile_upgrades = 0
         if needed > c:
             profile_upgrades = needed - c
@@ -296,9 +301,10 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
         email_base = email.price(c, cycle)
 
         # 3.2 renewal, SMS plan
-        if policy.manual_downgrade and s > start_sms:
+        sms_manual = False
+        if _downgrade_due(policy, cycle, Channel.SMS, upgraded_last, events) and s > start_sms:
             events.append(_downgrade(sms, s, start_sms, "by hand"))
-            s, carried = start_sms, 0
+            s, carried, sms_manual = start_sms, 0, True
         sms_base = sms.price(s, cycle)
 
         # 3.3 email sending
@@ -360,9 +366,16 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
                 sms_credits_demand=use.sms_credits,
                 sms_credits_available=available,
                 preferences_active=active,
+                email_manual_downgrade=email_manual,
+                sms_manual_downgrade=sms_manual,
+                email_auto_downgrade=email_auto,
             )
         )
         carried, profiles = carried_out, use.active_profiles
+        upgraded_last = {
+            Channel.EMAIL: _upgrade_event(events, Channel.EMAIL),
+            Channel.SMS: _upgrade_event(events, Channel.SMS),
+        }
 
     return SimulationResult(
         total_usd=sum((b.total_usd for b in cycles), ZERO),
@@ -371,6 +384,45 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
         sms_credits_blocked=sum(b.sms_credits_blocked for b in cycles),
         cycles=tuple(cycles),
     )
+
+
+def _upgrade_event(events: list[Event], channel: Channel) -> Event | None:
+    """The cycle's last auto-upgrade on `channel`, if any."""
+    ups = [e for e in events if e.kind is EventKind.AUTO_UPGRADE and e.channel is channel]
+    return ups[-1] if ups else None
+
+
+def _downgrade_due(
+    policy: Policy,
+    cycle: int,
+    channel: Channel,
+    upgraded_last: dict[Channel, Event | None],
+    events: list[Event],
+) -> bool:
+    """Whether a manual downgrade of `channel` is to be applied at this cycle's renewal.
+
+    `manual_downgrade` asks for one at every renewal, after each cycle's upgrades. A scheduled
+    one requested at the start of the cycle before is cancelled by an auto-upgrade in that cycle
+    (help article 8356575957275); the cancellation is an event, the downgrade does not happen.
+    """
+    if policy.manual_downgrade:
+        return True
+    wanted = policy.scheduled_downgrade(cycle, channel.value)
+    if wanted is None:
+        return False
+    upgrade = upgraded_last[channel]
+    if wanted.requested is DowngradeRequest.CYCLE_START and upgrade is not None:
+        events.append(
+            _event(
+                kind=EventKind.DOWNGRADE_CANCELLED,
+                channel=channel,
+                message=f"the {channel.value} downgrade requested at the start of cycle "
+                f"{cycle - 1} was cancelled by the upgrade in that cycle ({upgrade.message}); "
+                "request it after the cycle's last upgrade",
+            )
+        )
+        return False
+    return True
 
 
 def _downgrade(ladder: Ladder, old: int, new: int, how: str) -> Event:
