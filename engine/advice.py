@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from engine.compare import Comparison, Outcome, Sensitivity
 from engine.growth import month_label
-from engine.models import CycleBill, EventKind, FlexFeeBasis, ManualDowngrade, SimulationResult
+from engine.models import CycleBill, FlexFeeBasis, ManualDowngrade, SimulationResult
 
 ZERO = Decimal("0")
 RANKING = "bill + lost revenue"
@@ -78,7 +78,7 @@ def sms_renewal_plans(result: SimulationResult) -> dict[int, int]:
     carried in (none after a manual SMS downgrade, which forfeits them)."""
     out, carried = {}, 0
     for b in result.cycles:
-        if any(e.kind is EventKind.DOWNGRADE and e.channel.value == "sms" for e in b.events):
+        if b.sms_manual_downgrade:
             carried = 0
         out[b.cycle] = b.sms_credits_available - carried
         carried = b.sms_credits_carried_out
@@ -180,19 +180,13 @@ def _not_sent(emails: int, credits: int) -> str:
 
 
 def downgrade_cycles(outcome: Outcome) -> dict[str, list[int]]:
-    """The cycles at whose renewal a downgrade happened, by channel and kind."""
-    out: dict[str, list[int]] = {"email_manual": [], "email_auto": [], "sms_manual": []}
-    for b in outcome.result.cycles:
-        for e in b.events:
-            if e.kind is not EventKind.DOWNGRADE:
-                continue
-            if e.channel.value == "sms":
-                out["sms_manual"].append(b.cycle)
-            elif outcome.policy.auto_downgrade:
-                out["email_auto"].append(b.cycle)
-            else:
-                out["email_manual"].append(b.cycle)
-    return out
+    """The cycles at whose renewal a downgrade took effect, by channel and kind."""
+    bills = outcome.result.cycles
+    return {
+        "email_manual": [b.cycle for b in bills if b.email_manual_downgrade],
+        "email_auto": [b.cycle for b in bills if b.email_auto_downgrade],
+        "sms_manual": [b.cycle for b in bills if b.sms_manual_downgrade],
+    }
 
 
 # ---------------------------------------------------------------- the schedule

@@ -17,7 +17,6 @@ from decimal import Decimal
 from pydantic import Field
 
 from engine.models import (
-    EventKind,
     FlexFeeBasis,
     Frozen,
     ManualDowngrade,
@@ -28,7 +27,7 @@ from engine.models import (
     Scenario,
     SimulationResult,
 )
-from engine.simulate import simulate
+from engine.simulate import Ladder, build_ladders, simulate
 
 ZERO = Decimal("0")
 
@@ -156,13 +155,14 @@ class Sensitivity(Frozen):
 
 
 def _downgrades(result: SimulationResult) -> list[ManualDowngrade]:
-    """Every downgrade of a run, as schedule entries (the renewal that starts cycle t)."""
-    return [
-        ManualDowngrade(cycle=b.cycle, channel=e.channel.value)
-        for b in result.cycles
-        for e in b.events
-        if e.kind is EventKind.DOWNGRADE
-    ]
+    """Every manual downgrade of a run, as schedule entries (the renewal that starts cycle t)."""
+    out = []
+    for b in result.cycles:
+        if b.email_manual_downgrade:
+            out.append(ManualDowngrade(cycle=b.cycle, channel="email"))
+        if b.sms_manual_downgrade:
+            out.append(ManualDowngrade(cycle=b.cycle, channel="sms"))
+    return out
 
 
 def _undone_in_cycle(result: SimulationResult, action: ManualDowngrade) -> bool:
@@ -178,6 +178,29 @@ def _undone_in_cycle(result: SimulationResult, action: ManualDowngrade) -> bool:
     return bill.sms_plan_credits >= before.sms_plan_credits
 
 
+def _saves_in_its_cycle(
+    scenario: Scenario, ladders: dict[str, Ladder], result: SimulationResult, action: ManualDowngrade
+) -> bool:
+    """True when the downgrade provably cannot be dropped: under auto-upgrade that is never off
+    (no card failure; for SMS, no rollover), staying on the old plan would have cost the old
+    plan's price this cycle, more than this cycle's charges after the downgrade; and a lower plan
+    never costs more in a later cycle (every later move goes to max(plan, what demand and
+    profiles need), and prices never fall as tiers rise), so removing it raises the total."""
+    policy = scenario.policy
+    preference = policy.email if action.channel == "email" else policy.sms
+    if preference is not Preference.AUTO_UPGRADE or policy.card_failure_cycle is not None:
+        return False
+    if action.channel == "sms" and policy.sms_rollover:
+        return False
+    ladder = ladders[action.channel]
+    bill, before = result.cycles[action.cycle - 1], result.cycles[action.cycle - 2]
+    if action.channel == "email":
+        old, paid = before.email_plan_profiles, bill.email_base_usd + bill.email_upgrade_usd
+    else:
+        old, paid = before.sms_plan_credits, bill.sms_base_usd + bill.sms_upgrade_usd
+    return paid < ladder.price(ladder.caps.index(old), action.cycle)
+
+
 def minimal_schedule(
     scenario: Scenario, book: PriceBook, every_renewal: SimulationResult
 ) -> tuple[tuple[ManualDowngrade, ...], SimulationResult]:
@@ -185,9 +208,10 @@ def minimal_schedule(
 
     Start from the downgrades the every-renewal run made; drop the ones undone by an upgrade in
     the same cycle (free to drop, no simulation needed; for SMS only without rollover, since a
-    downgrade also forfeits rolled-over credits), then try removing each remaining one, latest
-    first, keeping the removal when the total (bill + lost revenue) stays the same. The result
-    is checked: its total equals the every-renewal run's, or the full schedule is returned.
+    downgrade also forfeits rolled-over credits); keep the ones that provably save money
+    (`_saves_in_its_cycle`); try removing each other one, latest first, keeping the removal when
+    the total (bill + lost revenue) stays the same. The result is checked: its total equals the
+    every-renewal run's, or the full schedule is returned.
     """
     rollover = scenario.policy.sms_rollover
     actions = [
@@ -197,20 +221,20 @@ def minimal_schedule(
     ]
     target = (every_renewal.total_usd, every_renewal.lost_revenue_usd)
     base = scenario.policy.model_copy(update={"manual_downgrade": False})
+    email, sms = build_ladders(book, scenario)
+    ladders = {"email": email, "sms": sms}
 
     def run(schedule: Sequence[ManualDowngrade]) -> SimulationResult:
         policy = base.model_copy(update={"manual_downgrades": tuple(schedule)})
         return simulate(scenario.model_copy(update={"policy": policy}), book)
 
-    best = run(actions)
-    if (best.total_usd, best.lost_revenue_usd) != target:  # the free drops must cost nothing
-        actions = _downgrades(every_renewal)
-        best = run(actions)
-    for action in reversed(list(actions)):
+    uncertain = [a for a in actions if not _saves_in_its_cycle(scenario, ladders, every_renewal, a)]
+    for action in reversed(uncertain):
         trial = [a for a in actions if a != action]
         result = run(trial)
         if (result.total_usd, result.lost_revenue_usd) == target:
-            actions, best = trial, result
+            actions = trial
+    best = run(actions)
     if (best.total_usd, best.lost_revenue_usd) != target:
         return tuple(_downgrades(every_renewal)), every_renewal
     return tuple(actions), best
@@ -221,8 +245,6 @@ def minimal_schedule(
 
 def _outcome(named: NamedPolicy, policy: Policy, result: SimulationResult) -> dict:
     bills = result.cycles
-    downgrades = [(b.cycle, e) for b in bills for e in b.events if e.kind is EventKind.DOWNGRADE]
-    auto = [d for d in downgrades if policy.auto_downgrade and d[1].channel.value == "email"]
     return dict(
         key=named.key,
         label=named.label,
@@ -236,8 +258,8 @@ def _outcome(named: NamedPolicy, policy: Policy, result: SimulationResult) -> di
         sms_upgrades=sum(b.sms_upgrades for b in bills),
         upgrade_usd=sum((b.email_upgrade_usd + b.sms_upgrade_usd for b in bills), ZERO),
         renewal_moves=sum(1 for b in bills if b.email_profile_upgrades),
-        manual_downgrades=len(downgrades) - len(auto),
-        auto_downgrades=len(auto),
+        manual_downgrades=sum(b.email_manual_downgrade + b.sms_manual_downgrade for b in bills),
+        auto_downgrades=sum(1 for b in bills if b.email_auto_downgrade),
         months_blocked=sum(1 for b in bills if b.emails_blocked or b.sms_credits_blocked),
         emails_blocked=result.emails_blocked,
         sms_credits_blocked=result.sms_credits_blocked,

@@ -158,6 +158,7 @@ EVENT_ROWS = {
     EventKind.FLEX: "Flex",
     EventKind.BLOCK: "Sending blocked",
     EventKind.DOWNGRADE: "Downgrade",
+    EventKind.DOWNGRADE_CANCELLED: "Downgrade",
     EventKind.CARD_FAILURE: "Card",
     EventKind.CARD_FIXED: "Card",
     EventKind.CUSTOM_QUOTE: "Custom quote",
