@@ -357,6 +357,10 @@ class CycleBill(Frozen):
     email_manual_downgrade: bool = False
     sms_manual_downgrade: bool = False
     email_auto_downgrade: bool = False
+    # Blocked messages above what the top tier carries (for SMS: plus carried-in credits):
+    # Klaviyo prices them by quote, so they are not lost revenue (section 7).
+    emails_above_top: int = 0
+    sms_credits_above_top: int = 0
 
 
 class SimulationResult(Frozen):
@@ -366,4 +370,9 @@ class SimulationResult(Frozen):
     lost_revenue_usd: Money
     emails_blocked: int
     sms_credits_blocked: int
+    # Of the blocked messages, those above the top tier (by quote, not in lost_revenue_usd), and
+    # the number of cycles flagged custom_quote.
+    emails_above_top: int = 0
+    sms_credits_above_top: int = 0
+    custom_quote_cycles: int = 0
     cycles: tuple[CycleBill, ...]

@@ -105,6 +105,7 @@ class Sending:
     flex_usd: Decimal = ZERO
     flexes: int = 0
     custom_quote: bool = False
+    above_top: int = 0  # blocked messages above the top tier's limit: by quote, not lost
 
 
 def _day(level: int, demand: int) -> int:
@@ -181,13 +182,17 @@ def send(
 
     result.sent = min(demand, result.limit)
     result.blocked = demand - result.sent
-    if result.blocked and preference is not Preference.NONE:
-        result.custom_quote = True  # demand above the top row (section 3.3, last point)
+    # Demand above what the top tier carries is priced by Klaviyo by quote (section 3.3, last
+    # point), whatever the preference: that part is not lost, only unpriced (our decision, 7).
+    result.above_top = min(result.blocked, max(0, demand - ladder.sends[ladder.top] - carried_in))
+    if result.above_top:
+        result.custom_quote = True
         events.append(
             _event(
                 kind=EventKind.CUSTOM_QUOTE,
                 channel=channel,
-                message=f"{ladder.name} demand is above the top tier: Klaviyo prices this by quote",
+                message=f"{ladder.name} demand is {result.above_top:,} {unit} above what the top "
+                "tier carries: Klaviyo prices this by quote",
             )
         )
     if result.blocked:
@@ -333,7 +338,9 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
         total = (
             email_base + mail.upgrade_usd + mail.flex_usd + sms_base + text.upgrade_usd + text.flex_usd
         )
-        lost = to_cents(mail.blocked * rev_email + text.blocked * rev_credit)
+        lost = to_cents(
+            (mail.blocked - mail.above_top) * rev_email + (text.blocked - text.above_top) * rev_credit
+        )
         cycles.append(
             _bill(
                 cycle=cycle,
@@ -369,6 +376,8 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
                 email_manual_downgrade=email_manual,
                 sms_manual_downgrade=sms_manual,
                 email_auto_downgrade=email_auto,
+                emails_above_top=mail.above_top,
+                sms_credits_above_top=text.above_top,
             )
         )
         carried, profiles = carried_out, use.active_profiles
@@ -382,6 +391,9 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
         lost_revenue_usd=sum((b.lost_revenue_usd for b in cycles), ZERO),
         emails_blocked=sum(b.emails_blocked for b in cycles),
         sms_credits_blocked=sum(b.sms_credits_blocked for b in cycles),
+        emails_above_top=sum(b.emails_above_top for b in cycles),
+        sms_credits_above_top=sum(b.sms_credits_above_top for b in cycles),
+        custom_quote_cycles=sum(1 for b in cycles if b.custom_quote),
         cycles=tuple(cycles),
     )
 
