@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 
-from engine.compare import Comparison, Outcome, Sensitivity
+from engine.compare import Comparison, Outcome, Sensitivity, stopped
 from engine.growth import month_label
 from engine.models import CycleBill, FlexFeeBasis, ManualDowngrade, SimulationResult
 
@@ -130,7 +130,7 @@ def describe(outcome: Outcome, names: Sequence[str]) -> str:
     downs = downgrade_cycles(outcome)
     if downs["email_manual"]:
         parts.append(
-            f"email plan stepped down by hand at the renewal of {months_text(downs['email_manual'], names)}"
+            f"email downgraded by hand at the renewal of {months_text(downs['email_manual'], names)}"
         )
     if downs["email_auto"]:
         parts.append(
@@ -147,7 +147,7 @@ def describe(outcome: Outcome, names: Sequence[str]) -> str:
             )
         if downs["sms_manual"]:
             parts.append(
-                f"SMS plan stepped down by hand at the renewal of {months_text(downs['sms_manual'], names)}"
+                f"SMS downgraded by hand at the renewal of {months_text(downs['sms_manual'], names)}"
             )
     flexed = [b for b in bills if b.email_flexes or b.sms_flexes]
     if flexed:
@@ -156,27 +156,37 @@ def describe(outcome: Outcome, names: Sequence[str]) -> str:
             f"flexible sending in {months_text([b.cycle for b in flexed], names)}: "
             f"{n} flex{'es' if n != 1 else ''}, {usd(sum((b.email_flex_usd + b.sms_flex_usd for b in flexed), ZERO))} in fees"
         )
-    blocked = [b for b in bills if b.emails_blocked or b.sms_credits_blocked]
+    blocked = [b for b in bills if stopped(b)]
     if blocked:
         parts.append(
             f"sending stops at the limit in {months_text([b.cycle for b in blocked], names)}: "
-            + _not_sent(result.emails_blocked, result.sms_credits_blocked)
+            + _not_sent(outcome.emails_blocked, outcome.sms_credits_blocked)
         )
     quote = [b.cycle for b in bills if b.custom_quote]
     if quote:
+        above = ""
+        if outcome.emails_above_top or outcome.sms_credits_above_top:
+            counts = _messages(outcome.emails_above_top, outcome.sms_credits_above_top)
+            above = f": {counts} above what the top tier carries"
         parts.append(
-            f"above the top published tier in {months_text(quote, names)}, which Klaviyo prices by quote"
+            f"above the top published tier in {months_text(quote, names)}, "
+            f"which Klaviyo prices by quote{above}"
         )
     return "; ".join(parts)
 
 
-def _not_sent(emails: int, credits: int) -> str:
+def _messages(emails: int, credits: int) -> str:
+    """'1,200 emails and 300 SMS credits', leaving out a channel with none."""
     things = []
     if emails:
         things.append(f"{emails:,} emails")
     if credits:
         things.append(f"{credits:,} SMS credits")
-    return " and ".join(things) + " not sent"
+    return " and ".join(things)
+
+
+def _not_sent(emails: int, credits: int) -> str:
+    return _messages(emails, credits) + " not sent"
 
 
 def downgrade_cycles(outcome: Outcome) -> dict[str, list[int]]:
@@ -282,7 +292,7 @@ def recommendation(comparison: Comparison) -> str:
     if comparison.cheapest_bill != comparison.cheapest_with_lost:
         text.append(
             f"On the bill alone {cheap.label} is cheapest ({usd(cheap.total_usd)}), but it does "
-            f"not send {_not_sent(cheap.emails_blocked, cheap.sms_credits_blocked).removesuffix(' not sent')}."
+            f"not send {_messages(cheap.emails_blocked, cheap.sms_credits_blocked)}."
         )
     elif cheap.months_blocked and not cheap.lost_revenue_usd:
         text.append(

@@ -17,6 +17,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from engine.models import (
+    CycleBill,
     FlexFeeBasis,
     Frozen,
     ManualDowngrade,
@@ -107,9 +108,11 @@ class Outcome(Frozen):
     renewal_moves: int
     manual_downgrades: int
     auto_downgrades: int
-    months_blocked: int
-    emails_blocked: int
+    months_blocked: int = Field(description="months where sending stopped below the top tier")
+    emails_blocked: int = Field(description="emails not sent at a limit below the top tier")
     sms_credits_blocked: int
+    emails_above_top: int = Field(description="emails above the top tier: by quote, not lost")
+    sms_credits_above_top: int
     custom_quote_cycles: int
     schedule: tuple[ManualDowngrade, ...] = Field(
         default=(), description="the manual downgrades this setting asks of the owner"
@@ -243,6 +246,12 @@ def minimal_schedule(
 # ---------------------------------------------------------------- comparison
 
 
+def stopped(b: CycleBill) -> bool:
+    """Whether sending stopped at a limit below the top tier in this cycle (what lost revenue
+    prices; demand above the top tier is Klaviyo's custom quote, not a stop)."""
+    return b.emails_blocked > b.emails_above_top or b.sms_credits_blocked > b.sms_credits_above_top
+
+
 def _outcome(named: NamedPolicy, policy: Policy, result: SimulationResult) -> dict:
     bills = result.cycles
     return dict(
@@ -260,10 +269,12 @@ def _outcome(named: NamedPolicy, policy: Policy, result: SimulationResult) -> di
         renewal_moves=sum(1 for b in bills if b.email_profile_upgrades),
         manual_downgrades=sum(b.email_manual_downgrade + b.sms_manual_downgrade for b in bills),
         auto_downgrades=sum(1 for b in bills if b.email_auto_downgrade),
-        months_blocked=sum(1 for b in bills if b.emails_blocked or b.sms_credits_blocked),
-        emails_blocked=result.emails_blocked,
-        sms_credits_blocked=result.sms_credits_blocked,
-        custom_quote_cycles=sum(1 for b in bills if b.custom_quote),
+        months_blocked=sum(1 for b in bills if stopped(b)),
+        emails_blocked=result.emails_blocked - result.emails_above_top,
+        sms_credits_blocked=result.sms_credits_blocked - result.sms_credits_above_top,
+        emails_above_top=result.emails_above_top,
+        sms_credits_above_top=result.sms_credits_above_top,
+        custom_quote_cycles=result.custom_quote_cycles,
         schedule=policy.manual_downgrades,
         result=result,
     )
