@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
+from itertools import combinations
 
 from pydantic import Field
 
@@ -204,6 +205,13 @@ def _saves_in_its_cycle(
     return paid < ladder.price(ladder.caps.index(old), action.cycle)
 
 
+EXHAUSTIVE = 8  # uncertain actions up to which every subset is tried (at most 256 runs)
+
+
+def _key(result: SimulationResult) -> tuple[Decimal, Decimal]:
+    return (result.total_usd, result.lost_revenue_usd)
+
+
 def minimal_schedule(
     scenario: Scenario, book: PriceBook, every_renewal: SimulationResult
 ) -> tuple[tuple[ManualDowngrade, ...], SimulationResult]:
@@ -212,9 +220,12 @@ def minimal_schedule(
     Start from the downgrades the every-renewal run made; drop the ones undone by an upgrade in
     the same cycle (free to drop, no simulation needed; for SMS only without rollover, since a
     downgrade also forfeits rolled-over credits); keep the ones that provably save money
-    (`_saves_in_its_cycle`); try removing each other one, latest first, keeping the removal when
-    the total (bill + lost revenue) stays the same. The result is checked: its total equals the
-    every-renewal run's, or the full schedule is returned.
+    (`_saves_in_its_cycle`); of the others keep the smallest subset that still gives the same
+    total (bill + lost revenue): every subset is tried when there are at most EXHAUSTIVE of them
+    (removals can interact: with rollover two downgrades may cost nothing only together), else
+    they are removed one at a time, latest first (then no single action can be dropped, but a
+    smaller set might exist). The result is checked: its total equals the every-renewal run's,
+    or the full schedule is returned.
     """
     rollover = scenario.policy.sms_rollover
     actions = [
@@ -222,7 +233,7 @@ def minimal_schedule(
         for a in _downgrades(every_renewal)
         if not (_undone_in_cycle(every_renewal, a) and (a.channel == "email" or not rollover))
     ]
-    target = (every_renewal.total_usd, every_renewal.lost_revenue_usd)
+    target = _key(every_renewal)
     base = scenario.policy.model_copy(update={"manual_downgrade": False})
     email, sms = build_ladders(book, scenario)
     ladders = {"email": email, "sms": sms}
@@ -232,13 +243,17 @@ def minimal_schedule(
         return simulate(scenario.model_copy(update={"policy": policy}), book)
 
     uncertain = [a for a in actions if not _saves_in_its_cycle(scenario, ladders, every_renewal, a)]
-    for action in reversed(uncertain):
-        trial = [a for a in actions if a != action]
-        result = run(trial)
-        if (result.total_usd, result.lost_revenue_usd) == target:
-            actions = trial
+    certain = [a for a in actions if a not in uncertain]
+    if len(uncertain) <= EXHAUSTIVE:
+        subsets = (s for size in range(len(uncertain) + 1) for s in combinations(uncertain, size))
+        actions = next((kept for s in subsets if _key(run(kept := [*certain, *s])) == target), actions)
+    else:
+        for action in reversed(uncertain):
+            trial = [a for a in actions if a != action]
+            if _key(run(trial)) == target:
+                actions = trial
     best = run(actions)
-    if (best.total_usd, best.lost_revenue_usd) != target:
+    if _key(best) != target:
         return tuple(_downgrades(every_renewal)), every_renewal
     return tuple(actions), best
 

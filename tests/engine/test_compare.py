@@ -8,7 +8,7 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from engine import NAMED_POLICIES, Policy, Scenario, Start, UsageCycle, advice, compare, sensitivity
@@ -244,7 +244,14 @@ small_rows = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@example(  # with rollover, two SMS downgrades cost nothing only together
+    rows=[(500, 0, 2501), (500, 0, 1251), (500, 0, 5001)],
+    start=500,
+    sms_start=1250,
+    rollover=True,
+    failure=None,
+)
 @given(
     rows=small_rows,
     start=st.integers(500, 30_000),
