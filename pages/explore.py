@@ -48,9 +48,9 @@ def money(amount, floor: bool = False) -> str:
     return f"at least ${amount:,.2f}" if floor else f"${amount:,.2f}"
 
 
-def figures(label: str, o, note: str) -> None:
+def figures(label: str, o) -> None:
     """One setting's bill and lost revenue as separate figures, and their sum the ranking uses."""
-    st.markdown(f"**{label}: {o.label}** {note}")
+    st.markdown(f"**{label}: {o.label}**")
     c1, c2, c3 = st.columns(3)
     quote = bool(o.custom_quote_cycles)
     c1.metric("Bill", money(o.total_usd, quote), help=report.COLUMN_HELP["Bill"])
@@ -97,9 +97,9 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
             f"{floor}. Ask Klaviyo for a quote for those months.",
             icon=":material/request_quote:",
         )
-    figures("Recommended", best, "")
+    figures("Recommended", best)
     if current.key != best.key:
-        figures("Your setting", current, "")
+        figures("Your setting", current)
         st.metric(
             "Saving against your setting",
             f"${comparison.saving_vs_current_usd:,.2f}",

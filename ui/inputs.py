@@ -62,7 +62,7 @@ def bounds(value: float, low: float, high: float, step: float) -> tuple[float, f
 
 def _rate_slider(label: str, fit: Fit, field: str, key: str, on_change: Callable) -> None:
     """A monthly growth rate (%), within the range the fit is clamped to (or around the fit)."""
-    value = round(float(getattr(fit.growth, field)), 1)
+    value = float(getattr(fit.growth, field))
     low, high = bounds(value, *GROWTH_RANGE, 0.1)
     st.slider(label, round(low, 1), round(high, 1), value, 0.1, key=key, help=fit.notes[field],
               on_change=on_change, **URL)  # fmt: skip
@@ -90,7 +90,7 @@ def whatif_inputs(
 
     with st.expander("Growth", expanded=True):
         _rate_slider("Profile growth per month (%)", fit, "profile_growth_pct", "growth", on_change)
-        epp = round(float(g.emails_per_profile), 1)
+        epp = float(g.emails_per_profile)
         epp_max = float(max(40, math.ceil(epp * 2)))
         st.slider(
             "Emails per profile in an ordinary month", 0.0, epp_max, epp,
