@@ -172,7 +172,8 @@ def test_sensitivity_shows_all_three_fee_readings_and_rollover():
         whole, base
     )
     for reading in (whole, difference, rollover):  # each reading equals a direct run
-        policy = Policy(email="flex", sms="flex", **{reading.switch: reading.value})
+        value = reading.value == "true" if reading.switch == "sms_rollover" else reading.value
+        policy = Policy(email="flex", sms="flex", **{reading.switch: value})
         assert (
             reading.totals_usd["flex"]
             == simulate(s.model_copy(update={"policy": policy}), BOOK).total_usd
