@@ -169,17 +169,18 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
 
     # Download files are built only when clicked (a callable), not on every slider move.
     st.markdown("##### Downloads and links")
-    d1, d2, d3 = st.columns(3)
-    d1.download_button(
+    # In a row that wraps, so no label is cut short on a narrow column or screen.
+    row = st.container(horizontal=True)
+    row.download_button(
         "Comparison (CSV)", partial(report.safe_csv, table), "klaviyo-comparison.csv", "text/csv",
         key="dl_comparison", on_click="ignore",
     )  # fmt: skip
-    d2.download_button(
+    row.download_button(
         "Monthly bills, every setting (CSV)",
         partial(lambda c, ls: report.safe_csv(report.bills_frame(c, ls)), comparison, labels),
         "klaviyo-monthly-bills.csv", "text/csv", key="dl_bills", on_click="ignore",
     )  # fmt: skip
-    d3.download_button(
+    row.download_button(
         "Scenario (JSON for python -m engine)",
         partial(report.scenario_download, run.scenario, book if state.book_is_edited() else None),
         "klaviyo-scenario.json", "application/json", key="dl_scenario", on_click="ignore",

@@ -32,8 +32,10 @@ def _layout(title: str, height: int = 360, **extra) -> dict:
         "template": "none",
         "height": height,
         # Fixed margins: automargin makes plotly lay out several times on every update (~30 ms).
-        "margin": {"l": 64, "r": 16, "t": 50, "b": 96},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        "margin": {"l": 64, "r": 16, "t": 50, "b": 64},
+        # The legend sits at the bottom of the figure, below the month labels (which plotly
+        # turns to 45 or 90 degrees on a narrow screen); margin.autoexpand makes room for it.
+        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         **extra,
     }
 
