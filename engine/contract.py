@@ -73,16 +73,42 @@ def describe(error: ValidationError) -> str:
     return f"{_path(loc)}: {' '.join(msg.split())}"
 
 
+MAX_NESTING = 64  # a scenario nests 5 deep; json.loads recurses once per level
+
+
+def _too_deep(text: str) -> bool:
+    """Whether brackets outside strings nest deeper than MAX_NESTING. Checked before parsing:
+    a RecursionError inside json.loads can leave CPython 3.11's parser state broken."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
 def parse_scenario(text: str) -> Scenario:
     """Validate a scenario JSON text; raise ScenarioError with a one-line message."""
+    if _too_deep(text):
+        raise ScenarioError(f"input: the JSON nests more than {MAX_NESTING} levels deep")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise ScenarioError(f"input: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})")
     except ValueError:  # an integer of thousands of digits: Python refuses to convert it
         raise ScenarioError("input: a number in the file has too many digits") from None
-    except RecursionError:
-        raise ScenarioError("input: the JSON is nested too deeply") from None
     if not isinstance(data, dict):
         raise ScenarioError("input: must be a JSON object with start, usage and policy")
     try:

@@ -381,10 +381,11 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
             )
         )
         carried, profiles = carried_out, use.active_profiles
-        upgraded_last = {
-            Channel.EMAIL: _upgrade_event(events, Channel.EMAIL),
-            Channel.SMS: _upgrade_event(events, Channel.SMS),
-        }
+        if policy.manual_downgrades:  # only a schedule can be cancelled
+            upgraded_last = {
+                Channel.EMAIL: _upgrade_event(events, Channel.EMAIL) if mail.upgrades else None,
+                Channel.SMS: _upgrade_event(events, Channel.SMS) if text.upgrades else None,
+            }
 
     return SimulationResult(
         total_usd=sum((b.total_usd for b in cycles), ZERO),
@@ -429,8 +430,8 @@ def _downgrade_due(
                 kind=EventKind.DOWNGRADE_CANCELLED,
                 channel=channel,
                 message=f"the {channel.value} downgrade requested at the start of cycle "
-                f"{cycle - 1} was cancelled by the upgrade in that cycle ({upgrade.message}); "
-                "request it after the cycle's last upgrade",
+                f"{cycle - 1} was cancelled by that cycle's upgrade: {upgrade.message}. "
+                "Request a downgrade after the cycle's last upgrade",
             )
         )
         return False

@@ -160,9 +160,25 @@ def test_an_integer_of_thousands_of_digits_is_one_line(monkeypatch, capsys):
     assert code == 2 and err.strip() == "error: input: a number in the file has too many digits"
 
 
-def test_deeply_nested_json_is_one_line(monkeypatch, capsys):
+def test_deeply_nested_json_is_refused_before_parsing(monkeypatch, capsys):
     code, _, err = cli(None, monkeypatch, capsys, text="[" * 100_000 + "]" * 100_000)
-    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert code == 2 and err.strip() == "error: input: the JSON nests more than 64 levels deep"
+    # brackets inside strings do not count
+    data = with_change(
+        "price_book",
+        {
+            "email_tiers": [
+                {
+                    "max_profiles": 500,
+                    "monthly_price_usd": "20",
+                    "monthly_email_sends": 5000,
+                    "source": "[{" * 100,
+                }
+            ]
+        },
+    )
+    code, _, err = cli(data, monkeypatch, capsys)
+    assert code == 0, err
 
 
 def test_the_command_line_with_a_huge_revenue_and_credit_count_is_not_a_traceback():
