@@ -15,16 +15,12 @@ from datetime import date
 from pydantic import ValidationError
 
 from engine.growth import HistoryMonth, UsageHistory, add_months
-from engine.models import MAX_HORIZON
+from engine.models import MAX_CREDITS, MAX_HORIZON, MAX_PROFILES, MAX_SENDS
 
 PARAM = "usage"
 VERSION = "1"
 MAX_LENGTH = 1 + 1 + 6 + MAX_HORIZON * (3 * 8 + 3)  # 36 months of three 8-digit base-36 numbers
-CAPS = {  # per month; far above any self-serve account, and within the engine's input bounds
-    "active profiles": 100_000_000,
-    "emails": 10_000_000_000,
-    "SMS credits": 1_000_000_000,
-}
+CAPS = {"active profiles": MAX_PROFILES, "emails": MAX_SENDS, "SMS credits": MAX_CREDITS}
 _NUM = "[0-9a-z]{1,8}"
 _SHAPE = re.compile(rf"{VERSION}_(\d{{6}})((?:_{_NUM}\.{_NUM}\.{_NUM}){{1,{MAX_HORIZON}}})")
 FIX = "Ask for a new link, or load the usage on the Data page."
