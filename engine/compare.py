@@ -244,15 +244,21 @@ def minimal_schedule(
 
     uncertain = [a for a in actions if not _saves_in_its_cycle(scenario, ladders, every_renewal, a)]
     certain = [a for a in actions if a not in uncertain]
+    best = None
     if len(uncertain) <= EXHAUSTIVE:
         subsets = (s for size in range(len(uncertain) + 1) for s in combinations(uncertain, size))
-        actions = next((kept for s in subsets if _key(run(kept := [*certain, *s])) == target), actions)
+        for subset in subsets:
+            result = run(kept := [*certain, *subset])
+            if _key(result) == target:
+                actions, best = kept, result
+                break
     else:
         for action in reversed(uncertain):
             trial = [a for a in actions if a != action]
-            if _key(run(trial)) == target:
-                actions = trial
-    best = run(actions)
+            if _key(result := run(trial)) == target:
+                actions, best = trial, result
+    if best is None:
+        best = run(actions)
     if _key(best) != target:
         return tuple(_downgrades(every_renewal)), every_renewal
     return tuple(actions), best
