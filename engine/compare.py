@@ -194,6 +194,8 @@ def _saves_in_its_cycle(
     preference = policy.email if action.channel == "email" else policy.sms
     if preference is not Preference.AUTO_UPGRADE or policy.card_failure_cycle is not None:
         return False
+    if action.cycle == 1:
+        return False  # the plan before cycle 1 is not in the result
     if action.channel == "sms" and policy.sms_rollover:
         return False
     ladder = ladders[action.channel]
