@@ -2,7 +2,6 @@
 
 import time
 from functools import partial
-from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -60,20 +59,12 @@ def figures(label: str, o) -> None:
 
 
 def share_links(history: UsageHistory) -> None:
-    """The settings-only link and the one that also carries the monthly usage numbers."""
-    params = {k: v for k, v in st.query_params.to_dict().items() if k != share.PARAM}
-    base = st.context.url or ""
-    settings = base + ("?" + urlencode(params) if params else "")
-    with_usage = base + "?" + urlencode({**params, share.PARAM: share.encode_usage(history)})
-    with st.expander("Share this what-if", icon=":material/link:"):
-        st.markdown("**Link with these settings only**: the recipient sees them on their own data.")
-        st.code(settings, language=None, wrap_lines=True)
-        st.markdown(
-            "**Link with these settings and my usage numbers**: the monthly profiles, emails and "
-            "SMS credits only (no file name, no key), so the recipient sees the same answer."
-        )
-        st.code(with_usage, language=None, wrap_lines=True)
-        st.caption("The copy button of each box copies that link and no other.")
+    """The settings-only link and the one that also carries the monthly usage numbers, as two
+    copy buttons that say which link they copied. Drawn outside the results fragment: the
+    buttons read the page's address when clicked, so a slider move does not redraw them."""
+    st.markdown("##### Share this what-if")
+    # Our own HTML: the only data in it is the usage code, made of digits, letters, "_" and ".".
+    st.iframe(share.copy_buttons_html(share.encode_usage(history)), height="content")
 
 
 @st.fragment(key=RESULTS)
@@ -168,7 +159,7 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
         )
 
     # Download files are built only when clicked (a callable), not on every slider move.
-    st.markdown("##### Downloads and links")
+    st.markdown("##### Downloads")
     # In a row that wraps, so no label is cut short on a narrow column or screen.
     row = st.container(horizontal=True)
     row.download_button(
@@ -185,7 +176,6 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
         partial(report.scenario_download, run.scenario, book if state.book_is_edited() else None),
         "klaviyo-scenario.json", "application/json", key="dl_scenario", on_click="ignore",
     )  # fmt: skip
-    share_links(history)
     st.caption(
         f"Server time of the previous recompute: {st.session_state.get(state.RESULTS_MS, 0):.0f} ms.",
         help="How long the server took to recompute the results: every setting, every reading of "
@@ -208,3 +198,4 @@ with controls:
         )
 with results:
     show_results(history, fitted, book)
+    share_links(history)

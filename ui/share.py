@@ -9,6 +9,7 @@ wrong and what to do; it never raises anything else. Pure functions: no st.* cal
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -89,3 +90,52 @@ def decode_usage(value: str) -> UsageHistory:
         return UsageHistory(months=tuple(months))
     except ValidationError as e:  # a bound of the engine's own models
         raise ShareError(f"The usage in this link is out of range ({e.errors()[0]['msg']}). {FIX}")
+
+
+def _js(value: str) -> str:
+    """A string as a JavaScript literal that cannot close the <script> it sits in."""
+    return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def copy_buttons_html(usage: str) -> str:
+    """Two copy buttons (settings only; settings and usage numbers) and a line saying which link
+    was copied. The links are built at the click from the page's own address (the settings are
+    bound to it), dropping or setting the `usage` parameter; only `usage` is written in here, so
+    the buttons need no redraw when a slider moves. Runs in Streamlit's component iframe."""
+    return f"""<div style="font-family: 'Source Sans Pro', sans-serif; font-size: 15px; color: #1f2a28">
+<button id="settings" type="button">Copy a link with these settings</button>
+<button id="usage" type="button">Copy a link with my usage numbers</button>
+<p id="said" role="status" style="margin: 6px 0 0 0"></p>
+<input id="manual" readonly style="display: none; width: 100%" aria-label="link to copy">
+</div>
+<style>button {{ font: inherit; padding: 4px 10px; margin: 0 6px 6px 0; border: 1px solid #c9cfc7;
+border-radius: 8px; background: #fbfbf8; color: inherit; cursor: pointer; }}</style>
+<script>
+const USAGE = {_js(usage)}, PARAM = {_js(PARAM)};
+const SAID = {{
+  settings: "Copied the link with these settings only: the recipient sees them on their own data.",
+  usage: "Copied the link with these settings and your monthly usage numbers (no file name, no key).",
+}};
+function link(which) {{
+  const url = new URL(window.parent.location.href);
+  url.searchParams.delete(PARAM);
+  if (which === "usage") url.searchParams.set(PARAM, USAGE);
+  return url.toString();
+}}
+for (const which of ["settings", "usage"]) {{
+  document.getElementById(which).addEventListener("click", async () => {{
+    const text = link(which), said = document.getElementById("said");
+    const manual = document.getElementById("manual");
+    try {{
+      await navigator.clipboard.writeText(text);
+      said.textContent = SAID[which];
+      manual.style.display = "none";
+    }} catch (e) {{
+      said.textContent = "Your browser did not let the page copy: select the link below and copy it.";
+      manual.value = text;
+      manual.style.display = "block";
+      manual.select();
+    }}
+  }});
+}}
+</script>"""

@@ -261,9 +261,8 @@ def test_a_link_with_usage_numbers_opens_that_usage_and_the_same_answer(app):
     )
     expected = run_whatif(history, load_price_book(), whatif).comparison
     assert at.success[0].value == advice.recommendation(expected)
-    links = [c.value for c in at.code]
-    assert len(links) == 2 and share.PARAM not in links[0]
-    assert f"{share.PARAM}={share.encode_usage(history)}" in links[1]
+    (buttons,) = at.get("iframe")  # the two copy buttons carry this usage's code, nothing else
+    assert share.copy_buttons_html(share.encode_usage(history)) == buttons.proto.srcdoc
 
 
 @pytest.mark.parametrize(
@@ -341,3 +340,10 @@ def test_sliders_follow_the_data(rows):
     assert at.slider(key="growth").value == pytest.approx(g.profile_growth_pct)
     assert at.slider(key="sms_base").value == int(g.sms_base_credits)
     assert "costs least" in at.success[0].value
+
+
+def test_the_copy_buttons_carry_only_the_usage_code():
+    html = share.copy_buttons_html(share.encode_usage(read_usage_csv(SAMPLE, "x.csv").history))
+    assert "Copy a link with these settings" in html and "Copy a link with my usage numbers" in html
+    assert "x.csv" not in html
+    assert share.copy_buttons_html("</script><script>alert(1)").count("</script>") == 1

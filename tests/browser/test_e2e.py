@@ -256,7 +256,10 @@ def test_wide_no_label_is_truncated_or_clipped(browser, app_url):
         page.context.close()
 
 
-def test_a_link_with_usage_numbers_gives_the_recipient_the_same_answer(page, browser, app_url, tmp_path):
+def test_a_link_with_usage_numbers_gives_the_recipient_the_same_answer(browser, app_url, tmp_path):
+    page = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
+    ).new_page()
     usage = tmp_path / "store.csv"
     usage.write_text(
         "Month,Active Profiles,Emails Sent,SMS Credits\n"
@@ -273,10 +276,21 @@ def test_a_link_with_usage_numbers_gives_the_recipient_the_same_answer(page, bro
     expect(page.get_by_text("Running on store.csv")).to_be_visible(timeout=30_000)
     move_growth(page, "ArrowRight", 2)
     answer = page.get_by_test_id("stMain").get_by_test_id("stAlertContentSuccess").first.inner_text()
-    page.get_by_text("Share this what-if").click()
-    links = page.get_by_test_id("stCode").all_inner_texts()
-    assert len(links) == 2 and "usage=" not in links[0] and "usage=" in links[1]
-    assert "store.csv" not in links[1]  # numbers only, no name
+    buttons = page.frame_locator("iframe[srcdoc*='Copy a link with my usage numbers']")
+    links = []
+    for name, said in (
+        ("Copy a link with these settings", "Copied the link with these settings only"),
+        (
+            "Copy a link with my usage numbers",
+            "Copied the link with these settings and your monthly usage",
+        ),
+    ):
+        buttons.get_by_role("button", name=name).click()
+        expect(buttons.get_by_role("status")).to_contain_text(said)  # says which one was copied
+        links.append(page.evaluate("navigator.clipboard.readText()"))
+    assert "usage=" not in links[0] and "growth=" in links[0]
+    assert "usage=" in links[1] and "growth=" in links[1]
+    assert "store" not in links[1]  # numbers only, no name
     other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
     try:
         open_app(other, links[1].strip())
@@ -289,3 +303,4 @@ def test_a_link_with_usage_numbers_gives_the_recipient_the_same_answer(page, bro
         settings_only.context.close()
     finally:
         other.context.close()
+        page.context.close()
