@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from engine.advice import recommendation, sensitivity_summary
 from engine.compare import compare, sensitivity
 from engine.contract import ScenarioError, book_for, parse_scenario, result_json
 from engine.price_book import PriceBookError
@@ -50,8 +51,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             comparison = compare(scenario, book)
             out = comparison.model_dump(mode="json")
+            out["recommendation"] = recommendation(comparison)
             out["sensitivity"] = [
-                s.model_dump(mode="json") for s in sensitivity(scenario, book, comparison)
+                {**s.model_dump(mode="json"), "summary": sensitivity_summary(s, comparison)}
+                for s in sensitivity(scenario, book, comparison)
             ]
     except ArithmeticError as e:  # the input bounds make this unreachable; never a traceback
         print(f"error: input: an amount is too large to compute ({type(e).__name__})", file=sys.stderr)

@@ -1,21 +1,27 @@
 """Run the named policy set of docs/billing-rules.md section 6 on one usage path and rank it.
 
-`compare()` runs each named setting on the same scenario, ranks them by bill and by bill + lost
-revenue, and says why the winner wins in plain words. `sensitivity()` reruns the comparison
-under the other reading of each ambiguous rule (flex fee basis, SMS rollover), so the user sees
-how much the answer hangs on them. Everything here is derived from `simulate()` results.
+`compare()` runs each named setting on the same scenario and ranks them by bill and by bill +
+lost revenue. "Auto-upgrade, then downgrade by hand" is run as the smallest schedule of manual
+downgrades that gives the same bill as downgrading at every renewal (`minimal_schedule`), so the
+advice can name each action. `sensitivity()` reruns the comparison under the other readings of
+each ambiguous rule (flex fee basis, SMS rollover). Everything here is numbers derived from
+`simulate()` results; the words are in engine/advice.py.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
+from itertools import combinations
 
 from pydantic import Field
 
 from engine.models import (
-    EventKind,
+    CycleBill,
     FlexFeeBasis,
     Frozen,
+    ManualDowngrade,
     Money,
     Policy,
     Preference,
@@ -23,7 +29,7 @@ from engine.models import (
     Scenario,
     SimulationResult,
 )
-from engine.simulate import simulate
+from engine.simulate import Ladder, build_ladders, simulate
 
 ZERO = Decimal("0")
 
@@ -44,6 +50,7 @@ class NamedPolicy(Frozen):
                 "sms": self.sms,
                 "auto_downgrade": self.auto_downgrade,
                 "manual_downgrade": self.manual_downgrade,
+                "manual_downgrades": (),
             }
         )
 
@@ -53,7 +60,7 @@ class NamedPolicy(Frozen):
             self.sms,
             self.auto_downgrade,
             self.manual_downgrade,
-        )
+        ) and not policy.manual_downgrades
 
 
 # Section 6. The same preference on both channels, as in the worked examples of section 5.
@@ -80,126 +87,195 @@ CURRENT_KEY = "current"
 
 
 class Outcome(Frozen):
-    """One setting's result, with the figures the comparison table shows."""
+    """One setting's result, with the figures the comparison table shows.
+
+    Counts of plan moves are kept apart: `email_upgrades` / `sms_upgrades` are tier steps taken
+    by auto-upgrade; `renewal_moves` are renewals at which the profile count forced the email
+    plan up (section 3.1 step 3, a move may skip tiers); `manual_downgrades` are the owner's
+    actions (one per channel and renewal); `auto_downgrades` are one-tier moves by auto-downgrade.
+    """
 
     key: str
     label: str
-    policy: Policy
+    policy: Policy = Field(description="the policy run; for the manual setting, its schedule")
     total_usd: Money
     lost_revenue_usd: Money
     total_with_lost_usd: Money
     flexes: int
     flex_usd: Money
-    upgrades: int
+    email_upgrades: int
+    sms_upgrades: int
     upgrade_usd: Money
-    profile_upgrades: int
-    downgrades: int
-    months_blocked: int
-    emails_blocked: int
+    renewal_moves: int
+    manual_downgrades: int
+    auto_downgrades: int
+    months_blocked: int = Field(description="months where sending stopped below the top tier")
+    emails_blocked: int = Field(description="emails not sent at a limit below the top tier")
     sms_credits_blocked: int
+    emails_above_top: int = Field(description="emails above the top tier: by quote, not lost")
+    sms_credits_above_top: int
     custom_quote_cycles: int
+    schedule: tuple[ManualDowngrade, ...] = Field(
+        default=(), description="the manual downgrades this setting asks of the owner"
+    )
     rank_bill: int
     rank_with_lost: int
-    story: str
     result: SimulationResult = Field(exclude=True)
 
 
 class Comparison(Frozen):
     outcomes: tuple[Outcome, ...]
+    months: tuple[date, ...] | None = Field(
+        default=None, description="the calendar month of each cycle, when known"
+    )
     current: str = Field(description="key of the outcome that is the user's current setting")
     cheapest_bill: str
     cheapest_with_lost: str
     saving_vs_current_usd: Money = Field(
-        description="current bill + lost revenue minus the recommended one's"
+        description="current bill + lost revenue minus the recommended one's (the ranking's figure)"
     )
-    recommendation: str
 
     def outcome(self, key: str) -> Outcome:
         return next(o for o in self.outcomes if o.key == key)
 
+    @property
+    def horizon(self) -> int:
+        return len(self.outcomes[0].result.cycles)
+
 
 class Sensitivity(Frozen):
-    """The comparison under the other reading of one ambiguous rule."""
+    """The comparison under another reading of one ambiguous rule: `switch` set to `value`."""
 
     switch: str
-    label: str
+    value: str
     totals_usd: dict[str, Money]
     totals_with_lost_usd: dict[str, Money]
     cheapest_bill: str
     cheapest_with_lost: str
     changes_answer: bool
-    summary: str
 
 
-# ---------------------------------------------------------------- wording
+# ---------------------------------------------------------------- manual downgrade schedule
 
 
-def _usd(amount: Decimal) -> str:
-    return f"${amount:,.2f}" if amount != amount.to_integral_value() else f"${amount:,.0f}"
+def _downgrades(result: SimulationResult) -> list[ManualDowngrade]:
+    """Every manual downgrade of a run, as schedule entries (the renewal that starts cycle t)."""
+    out = []
+    for b in result.cycles:
+        if b.email_manual_downgrade:
+            out.append(ManualDowngrade(cycle=b.cycle, channel="email"))
+        if b.sms_manual_downgrade:
+            out.append(ManualDowngrade(cycle=b.cycle, channel="sms"))
+    return out
 
 
-def _months(cycles: list[int], labels: list[str]) -> str:
-    names = [labels[c - 1] for c in cycles]
-    return ", ".join(names) if len(names) <= 3 else f"{', '.join(names[:3])} and {len(names) - 3} more"
+def _undone_in_cycle(result: SimulationResult, action: ManualDowngrade) -> bool:
+    """True when the plan the downgrade left is auto-upgraded back to at least the old tier in
+    the same cycle: down then up again in one cycle costs exactly what staying would (the full
+    price difference is charged, section 3.3), so the action buys nothing."""
+    bill = result.cycles[action.cycle - 1]
+    if action.cycle == 1:
+        return False  # the start plan is not in the result: keep it, the search below decides
+    before = result.cycles[action.cycle - 2]
+    if action.channel == "email":
+        return bill.email_plan_profiles >= before.email_plan_profiles
+    return bill.sms_plan_credits >= before.sms_plan_credits
 
 
-def _story(result: SimulationResult, named: NamedPolicy, labels: list[str]) -> str:
-    """What this setting does on this path, in one plain sentence."""
-    bills = result.cycles
-    blocked = [b.cycle for b in bills if b.emails_blocked or b.sms_credits_blocked]
-    flexed = [b.cycle for b in bills if b.email_flexes or b.sms_flexes]
-    upgraded = [b.cycle for b in bills if b.email_upgrades or b.sms_upgrades]
-    parts: list[str] = []
-    if upgraded:
-        first = upgraded[0]
-        extra = sum((b.email_upgrade_usd + b.sms_upgrade_usd for b in bills), ZERO)
-        if named.manual_downgrade:
-            parts.append(
-                f"upgrades in {_months(upgraded, labels)} ({_usd(extra)} in upgrade charges) "
-                "and you move back down by hand at the next renewal"
-            )
-        else:
-            later = bills[first:]  # the cycles after the first upgrade
-            plan = f"the {bills[first - 1].email_plan_profiles:,}-profile email plan"
-            if later:
-                plan += f" ({_usd(later[0].email_base_usd + later[0].sms_base_usd)}/month with SMS)"
-            parts.append(
-                f"moves up in {labels[first - 1]} ({_usd(extra)} in upgrade charges) and stays "
-                f"there: {plan} for the {len(later)} month(s) after"
-            )
-    if flexed:
-        fees = sum((b.email_flex_usd + b.sms_flex_usd for b in bills), ZERO)
-        parts.append(
-            f"pays {_usd(fees)} in one-off flex fees in {_months(flexed, labels)} and keeps the plan"
-        )
-    downs = [
-        b.cycle
-        for b in bills
-        for e in b.events
-        if e.kind is EventKind.DOWNGRADE and e.channel == "email"
+def _saves_in_its_cycle(
+    scenario: Scenario, ladders: dict[str, Ladder], result: SimulationResult, action: ManualDowngrade
+) -> bool:
+    """True when the downgrade provably cannot be dropped: under auto-upgrade that is never off
+    (no card failure; for SMS, no rollover), staying on the old plan would have cost the old
+    plan's price this cycle, more than this cycle's charges after the downgrade; and a lower plan
+    never costs more in a later cycle (every later move goes to max(plan, what demand and
+    profiles need), and prices never fall as tiers rise), so removing it raises the total."""
+    policy = scenario.policy
+    preference = policy.email if action.channel == "email" else policy.sms
+    if preference is not Preference.AUTO_UPGRADE or policy.card_failure_cycle is not None:
+        return False
+    if action.cycle == 1:
+        return False  # the plan before cycle 1 is not in the result
+    if action.channel == "sms" and policy.sms_rollover:
+        return False
+    ladder = ladders[action.channel]
+    bill, before = result.cycles[action.cycle - 1], result.cycles[action.cycle - 2]
+    if action.channel == "email":
+        old, paid = before.email_plan_profiles, bill.email_base_usd + bill.email_upgrade_usd
+    else:
+        old, paid = before.sms_plan_credits, bill.sms_base_usd + bill.sms_upgrade_usd
+    return paid < ladder.price(ladder.caps.index(old), action.cycle)
+
+
+EXHAUSTIVE = 8  # uncertain actions up to which every subset is tried (at most 256 runs)
+
+
+def _key(result: SimulationResult) -> tuple[Decimal, Decimal]:
+    return (result.total_usd, result.lost_revenue_usd)
+
+
+def minimal_schedule(
+    scenario: Scenario, book: PriceBook, every_renewal: SimulationResult
+) -> tuple[tuple[ManualDowngrade, ...], SimulationResult]:
+    """The fewest manual downgrades that give the bill of downgrading at every renewal.
+
+    Start from the downgrades the every-renewal run made; drop the ones undone by an upgrade in
+    the same cycle (free to drop, no simulation needed; for SMS only without rollover, since a
+    downgrade also forfeits rolled-over credits); keep the ones that provably save money
+    (`_saves_in_its_cycle`); of the others keep the smallest subset that still gives the same
+    total (bill + lost revenue): every subset is tried when there are at most EXHAUSTIVE of them
+    (removals can interact: with rollover two downgrades may cost nothing only together), else
+    they are removed one at a time, latest first (then no single action can be dropped, but a
+    smaller set might exist). The result is checked: its total equals the every-renewal run's,
+    or the full schedule is returned.
+    """
+    rollover = scenario.policy.sms_rollover
+    actions = [
+        a
+        for a in _downgrades(every_renewal)
+        if not (_undone_in_cycle(every_renewal, a) and (a.channel == "email" or not rollover))
     ]
-    if downs and named.auto_downgrade:
-        parts.append(f"moves down a tier automatically in {_months(downs, labels)}")
-    if blocked:
-        lost = result.lost_revenue_usd
-        worth = (
-            f", worth {_usd(lost)} in lost revenue"
-            if lost
-            else " (priced at $0: set a revenue per email or credit to weigh this)"
-        )
-        parts.append(
-            f"stops sending in {_months(blocked, labels)}: {result.emails_blocked:,} emails and "
-            f"{result.sms_credits_blocked:,} SMS credits not sent{worth}"
-        )
-    if not parts:
-        parts.append("never reaches a message limit on this path, so it only pays the plans")
-    return "; ".join(parts)
+    target = _key(every_renewal)
+    base = scenario.policy.model_copy(update={"manual_downgrade": False})
+    email, sms = build_ladders(book, scenario)
+    ladders = {"email": email, "sms": sms}
+
+    def run(schedule: Sequence[ManualDowngrade]) -> SimulationResult:
+        policy = base.model_copy(update={"manual_downgrades": tuple(schedule)})
+        return simulate(scenario.model_copy(update={"policy": policy}), book)
+
+    uncertain = [a for a in actions if not _saves_in_its_cycle(scenario, ladders, every_renewal, a)]
+    certain = [a for a in actions if a not in uncertain]
+    best = None
+    if len(uncertain) <= EXHAUSTIVE:
+        subsets = (s for size in range(len(uncertain) + 1) for s in combinations(uncertain, size))
+        for subset in subsets:
+            result = run(kept := [*certain, *subset])
+            if _key(result) == target:
+                actions, best = kept, result
+                break
+    else:
+        for action in reversed(uncertain):
+            trial = [a for a in actions if a != action]
+            if _key(result := run(trial)) == target:
+                actions, best = trial, result
+    if best is None:
+        best = run(actions)
+    if _key(best) != target:
+        return tuple(_downgrades(every_renewal)), every_renewal
+    return tuple(actions), best
 
 
 # ---------------------------------------------------------------- comparison
 
 
-def _outcome(named: NamedPolicy, policy: Policy, result: SimulationResult, labels: list[str]) -> dict:
+def stopped(b: CycleBill) -> bool:
+    """Whether sending stopped at a limit below the top tier in this cycle (what lost revenue
+    prices; demand above the top tier is Klaviyo's custom quote, not a stop)."""
+    return b.emails_blocked > b.emails_above_top or b.sms_credits_blocked > b.sms_credits_above_top
+
+
+def _outcome(named: NamedPolicy, policy: Policy, result: SimulationResult) -> dict:
     bills = result.cycles
     return dict(
         key=named.key,
@@ -210,15 +286,19 @@ def _outcome(named: NamedPolicy, policy: Policy, result: SimulationResult, label
         total_with_lost_usd=result.total_usd + result.lost_revenue_usd,
         flexes=sum(b.email_flexes + b.sms_flexes for b in bills),
         flex_usd=sum((b.email_flex_usd + b.sms_flex_usd for b in bills), ZERO),
-        upgrades=sum(b.email_upgrades + b.sms_upgrades for b in bills),
+        email_upgrades=sum(b.email_upgrades for b in bills),
+        sms_upgrades=sum(b.sms_upgrades for b in bills),
         upgrade_usd=sum((b.email_upgrade_usd + b.sms_upgrade_usd for b in bills), ZERO),
-        profile_upgrades=sum(1 for b in bills if b.email_profile_upgrades),
-        downgrades=sum(1 for b in bills for e in b.events if e.kind is EventKind.DOWNGRADE),
-        months_blocked=sum(1 for b in bills if b.emails_blocked or b.sms_credits_blocked),
-        emails_blocked=result.emails_blocked,
-        sms_credits_blocked=result.sms_credits_blocked,
-        custom_quote_cycles=sum(1 for b in bills if b.custom_quote),
-        story=_story(result, named, labels),
+        renewal_moves=sum(1 for b in bills if b.email_profile_upgrades),
+        manual_downgrades=sum(b.email_manual_downgrade + b.sms_manual_downgrade for b in bills),
+        auto_downgrades=sum(1 for b in bills if b.email_auto_downgrade),
+        months_blocked=sum(1 for b in bills if stopped(b)),
+        emails_blocked=result.emails_blocked - result.emails_above_top,
+        sms_credits_blocked=result.sms_credits_blocked - result.sms_credits_above_top,
+        emails_above_top=result.emails_above_top,
+        sms_credits_above_top=result.sms_credits_above_top,
+        custom_quote_cycles=result.custom_quote_cycles,
+        schedule=policy.manual_downgrades,
         result=result,
     )
 
@@ -250,13 +330,34 @@ def policies_for(base: Policy) -> list[tuple[NamedPolicy, Policy]]:
     return out
 
 
-def compare(scenario: Scenario, book: PriceBook, labels: list[str] | None = None) -> Comparison:
-    """Every named setting on the scenario's usage; the scenario's own policy is 'current'."""
-    labels = labels or [f"cycle {i}" for i in range(1, len(scenario.usage) + 1)]
+def _run(
+    scenario: Scenario, book: PriceBook, named: NamedPolicy, policy: Policy, schedule: bool
+) -> tuple[Policy, SimulationResult]:
+    result = simulate(scenario.model_copy(update={"policy": policy}), book)
+    if schedule and policy.manual_downgrade:
+        plan, result = minimal_schedule(scenario.model_copy(update={"policy": policy}), book, result)
+        policy = policy.model_copy(update={"manual_downgrade": False, "manual_downgrades": plan})
+    return policy, result
+
+
+def compare(
+    scenario: Scenario,
+    book: PriceBook,
+    months: Sequence[date] | None = None,
+    schedule: bool = True,
+    reuse: dict[str, tuple[Policy, SimulationResult]] | None = None,
+) -> Comparison:
+    """Every named setting on the scenario's usage; the scenario's own policy is 'current'.
+
+    `schedule=False` skips the search for the smallest manual schedule (the totals are the same);
+    `reuse` gives results already known for some settings (see `sensitivity`)."""
     rows = []
     for named, policy in policies_for(scenario.policy):
-        result = simulate(scenario.model_copy(update={"policy": policy}), book)
-        rows.append(_outcome(named, policy, result, labels))
+        if reuse and named.key in reuse:
+            run_policy, result = reuse[named.key]
+        else:
+            run_policy, result = _run(scenario, book, named, policy, schedule)
+        rows.append(_outcome(named, run_policy, result))
     by_bill, by_all = _ranks(rows, "total_usd"), _ranks(rows, "total_with_lost_usd")
     outcomes = tuple(
         Outcome(**r, rank_bill=by_bill[r["key"]], rank_with_lost=by_all[r["key"]]) for r in rows
@@ -268,133 +369,55 @@ def compare(scenario: Scenario, book: PriceBook, labels: list[str] | None = None
     saving = by_key[current].total_with_lost_usd - by_key[cheapest_all].total_with_lost_usd
     return Comparison(
         outcomes=outcomes,
+        months=tuple(months) if months is not None else None,
         current=current,
         cheapest_bill=cheapest_bill,
         cheapest_with_lost=cheapest_all,
         saving_vs_current_usd=saving,
-        recommendation=_recommend(outcomes, by_key, current, cheapest_bill, cheapest_all, len(labels)),
     )
 
 
-def _recommend(
-    outcomes: tuple[Outcome, ...],
-    by_key: dict[str, Outcome],
-    current: str,
-    cheapest_bill: str,
-    cheapest_all: str,
-    horizon: int,
-) -> str:
-    best, now = by_key[cheapest_all], by_key[current]
-    span = f"over {horizon} month{'s' if horizon != 1 else ''}"
-    text = [
-        f"{best.label} costs least {span}: {_usd(best.total_usd)} billed"
-        + (f" plus {_usd(best.lost_revenue_usd)} in lost sales" if best.lost_revenue_usd else "")
-        + f". It {best.story}."
+# ---------------------------------------------------------------- sensitivity
+
+
+def readings(policy: Policy) -> list[tuple[str, str, Policy]]:
+    """(switch, value, policy) for every other reading of the ambiguous rules (section 6): the two
+    other flex fee bases, and SMS rollover flipped."""
+    out = [
+        ("flex_fee_basis", basis.value, policy.model_copy(update={"flex_fee_basis": basis}))
+        for basis in FlexFeeBasis
+        if basis is not policy.flex_fee_basis
     ]
-    ties = [
-        o.label
-        for o in outcomes
-        if o.key != best.key and o.total_with_lost_usd == best.total_with_lost_usd
-    ]
-    if ties:
-        text.append(f"{' and '.join(ties)} cost{'s' if len(ties) == 1 else ''} the same here.")
-    if current == best.key or now.total_with_lost_usd == best.total_with_lost_usd:
-        text.append("That is your current setting: nothing to change.")
-    else:
-        diff = now.total_with_lost_usd - best.total_with_lost_usd
-        text.append(
-            f"Your current setting, {now.label}, costs {_usd(diff)} more {span}: it {now.story}."
-        )
-    runner = min(
-        (o for o in outcomes if o.key not in {best.key, current}),
-        key=lambda o: (o.total_with_lost_usd, o.months_blocked),
-        default=None,
+    flipped = not policy.sms_rollover
+    out.append(
+        ("sms_rollover", str(flipped).lower(), policy.model_copy(update={"sms_rollover": flipped}))
     )
-    if runner is not None and runner.total_with_lost_usd != best.total_with_lost_usd:
-        diff = runner.total_with_lost_usd - best.total_with_lost_usd
-        text.append(f"Next best: {runner.label}, {_usd(diff)} more: it {runner.story}.")
-    if cheapest_bill != cheapest_all:
-        cheap = by_key[cheapest_bill]
-        text.append(
-            f"On the bill alone {cheap.label} is cheapest ({_usd(cheap.total_usd)}), but only "
-            f"because it does not send {cheap.emails_blocked:,} emails and "
-            f"{cheap.sms_credits_blocked:,} SMS credits."
-        )
-    elif by_key[cheapest_bill].months_blocked and not by_key[cheapest_bill].lost_revenue_usd:
-        text.append(
-            "Careful: it is cheapest on the bill because sends are blocked, and blocked sends are "
-            "priced at $0. Set a revenue per email and per SMS credit to weigh them."
-        )
-    return " ".join(text)
+    return out
 
 
-SWITCHES = {
-    "flex_fee_basis": "flex fee charged on the whole next tier, not just the extra messages",
-    "sms_rollover": "unused SMS credits roll over to the next month",
-}
-
-
-def flipped(policy: Policy, switch: str) -> Policy:
-    """The policy under the other reading of one ambiguous rule (section 6)."""
-    if switch == "flex_fee_basis":
-        other = FlexFeeBasis.WHOLE if policy.flex_fee_basis is FlexFeeBasis.EXTRA else FlexFeeBasis.EXTRA
-        return policy.model_copy(update={"flex_fee_basis": other})
-    if switch == "sms_rollover":
-        return policy.model_copy(update={"sms_rollover": not policy.sms_rollover})
-    raise ValueError(f"unknown switch {switch!r}")
-
-
-def _switch_label(policy: Policy, switch: str) -> str:
-    alt = flipped(policy, switch)
-    if switch == "flex_fee_basis":
-        return (
-            "if flex is charged on the whole next tier"
-            if alt.flex_fee_basis is FlexFeeBasis.WHOLE
-            else "if flex is charged only on the extra messages"
-        )
-    return (
-        "if unused SMS credits roll over"
-        if alt.sms_rollover
-        else "if unused SMS credits do not roll over"
-    )
+def _uses_flex(outcome: Outcome) -> bool:
+    return Preference.FLEX in (outcome.policy.email, outcome.policy.sms)
 
 
 def sensitivity(scenario: Scenario, book: PriceBook, base: Comparison) -> tuple[Sensitivity, ...]:
-    """The comparison again under the other reading of each ambiguous rule."""
+    """The comparison again under each other reading of each ambiguous rule. A setting without
+    flexible sending on either channel is billed the same under every fee basis, so its result
+    is reused rather than rerun."""
     out = []
-    for switch in SWITCHES:
-        policy = flipped(scenario.policy, switch)
-        alt = compare(scenario.model_copy(update={"policy": policy}), book)
-        label = _switch_label(scenario.policy, switch)
-        moved = [
-            (o, alt.outcome(o.key))
-            for o in base.outcomes
-            if alt.outcome(o.key).total_with_lost_usd != o.total_with_lost_usd
-        ]
-        changes = alt.cheapest_with_lost != base.cheapest_with_lost
-        if not moved:
-            summary = f"No difference {label}: no setting's cost changes on this path."
-        else:
-            deltas = "; ".join(
-                f"{o.label} {_usd(o.total_with_lost_usd)} → {_usd(a.total_with_lost_usd)}"
-                for o, a in moved
-            )
-            verdict = (
-                f"the cheapest becomes {alt.outcome(alt.cheapest_with_lost).label}"
-                if changes
-                else f"{base.outcome(base.cheapest_with_lost).label} stays cheapest"
-            )
-            summary = f"{label[0].upper()}{label[1:]}: {deltas}; {verdict}."
+    for switch, value, policy in readings(scenario.policy):
+        reuse = None
+        if switch == "flex_fee_basis":
+            reuse = {o.key: (o.policy, o.result) for o in base.outcomes if not _uses_flex(o)}
+        alt = compare(scenario.model_copy(update={"policy": policy}), book, schedule=False, reuse=reuse)
         out.append(
             Sensitivity(
                 switch=switch,
-                label=label,
+                value=value,
                 totals_usd={o.key: o.total_usd for o in alt.outcomes},
                 totals_with_lost_usd={o.key: o.total_with_lost_usd for o in alt.outcomes},
                 cheapest_bill=alt.cheapest_bill,
                 cheapest_with_lost=alt.cheapest_with_lost,
-                changes_answer=changes,
-                summary=summary,
+                changes_answer=alt.cheapest_with_lost != base.cheapest_with_lost,
             )
         )
     return tuple(out)

@@ -91,9 +91,9 @@ def scenario_for(history: UsageHistory, whatif: WhatIf) -> tuple[Projection, Sce
 
 
 def run_whatif(history: UsageHistory, book: PriceBook, whatif: WhatIf) -> WhatIfResult:
-    """Project, compare every named setting, and rerun under the other reading of each switch."""
+    """Project, compare every named setting, and rerun under the other readings of each switch."""
     projection, scenario = scenario_for(history, whatif)
-    comparison = compare(scenario, book, labels=projection.labels)
+    comparison = compare(scenario, book, months=projection.months)
     return WhatIfResult(
         projection=projection,
         scenario=scenario,

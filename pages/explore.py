@@ -5,12 +5,14 @@ from functools import partial
 
 import streamlit as st
 
+from engine import advice
 from engine.growth import Fit, UsageHistory, fit, typical_sms_credits
 from engine.models import PriceBook
 from engine.whatif import run_whatif
-from ui import charts, report, state
-from ui.frame import require_frame
+from ui import charts, report, share, state
+from ui.frame import SHARED_ERROR, require_frame
 from ui.inputs import current_whatif, whatif_inputs
+from ui.safe import plain
 
 require_frame()  # before anything else: see ui/frame.py
 
@@ -22,10 +24,12 @@ st.title("What will your Klaviyo bill be?")
 if loaded.is_sample:
     st.caption(
         "Running on the **sample account** (a growing mid-size store). Load your own usage on the "
-        "Data page. A copied link keeps these settings, not your data."
+        "Data page."
     )
 else:
-    st.caption(f"Running on **{loaded.source}**. A copied link keeps these settings, not your data.")
+    st.caption(f"Running on **{plain(loaded.source)}**.")
+if st.session_state.get(SHARED_ERROR):
+    st.error(st.session_state[SHARED_ERROR], icon=":material/link_off:")
 
 # One detail chart at a time: each plotly chart costs the browser tens of ms per slider move.
 DETAIL_VIEWS = ("Demand against limits", "Monthly bill", "Events")
@@ -39,6 +43,30 @@ def rerun_results() -> None:
     st.rerun(RESULTS)
 
 
+def money(amount, floor: bool = False) -> str:
+    return f"at least ${amount:,.2f}" if floor else f"${amount:,.2f}"
+
+
+def figures(label: str, o) -> None:
+    """One setting's bill and lost revenue as separate figures, and their sum the ranking uses."""
+    st.markdown(f"**{label}: {o.label}**")
+    c1, c2, c3 = st.columns(3)
+    quote = bool(o.custom_quote_cycles)
+    c1.metric("Bill", money(o.total_usd, quote), help=report.COLUMN_HELP["Bill"])
+    c2.metric("Lost revenue", money(o.lost_revenue_usd), help=report.COLUMN_HELP["Lost revenue"])
+    c3.metric("Bill + lost revenue", money(o.total_with_lost_usd, quote),
+              help="The figure the ranking uses.")  # fmt: skip
+
+
+def share_links(history: UsageHistory) -> None:
+    """The settings-only link and the one that also carries the monthly usage numbers, as two
+    copy buttons that say which link they copied. Drawn outside the results fragment: the
+    buttons read the page's address when clicked, so a slider move does not redraw them."""
+    st.markdown("##### Share this what-if")
+    # Our own HTML: the only data in it is the usage code, made of digits, letters, "_" and ".".
+    st.iframe(share.copy_buttons_html(share.encode_usage(history)), height="content")
+
+
 @st.fragment(key=RESULTS)
 def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
     """Everything computed from the inputs. Reruns on its own when a results-only input moves."""
@@ -49,40 +77,67 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
     horizon = whatif.growth.horizon
     best = comparison.outcome(comparison.cheapest_with_lost)
     current = comparison.outcome(comparison.current)
+    names = advice.labels(comparison)
+    sms = any(advice.has_sms(o.result) for o in comparison.outcomes)
 
     st.subheader(f"Recommended: {best.label}")
+    st.success(advice.recommendation(comparison), icon=":material/lightbulb:")
+    floor = advice.quote_floor(best)
+    if floor:
+        st.warning(
+            f"{floor}. Ask Klaviyo for a quote for those months.",
+            icon=":material/request_quote:",
+        )
+    figures("Recommended", best)
+    if current.key != best.key:
+        figures("Your setting", current)
+        st.metric(
+            "Saving against your setting",
+            f"${comparison.saving_vs_current_usd:,.2f}",
+            help="Your setting's bill + lost revenue minus the recommended one's, both shown above.",
+        )
+        st.caption(
+            f"{money(current.total_with_lost_usd)} − {money(best.total_with_lost_usd)} = "
+            f"{money(comparison.saving_vs_current_usd)}, by bill + lost revenue (what the ranking "
+            "uses). Lost revenue prices blocked sends at the revenue per message in the inputs."
+        )
     g = whatif.growth
+    sms_text = f"; SMS {g.sms_base_credits:,.0f} credits {g.sms_growth_pct:+.1f}% a month" if sms else ""
     st.caption(
         f"Assumptions: profiles {g.profile_growth_pct:+.1f}% a month, {g.emails_per_profile:.1f} emails "
-        f"per profile, November {g.november_peak_pct:+.0f}%, December {g.december_peak_pct:+.0f}%; SMS "
-        f"{g.sms_base_credits:,.0f} credits {g.sms_growth_pct:+.1f}% a month; clean-up {g.cleanup_pct:.0f}% "
-        f"from month {g.cleanup_cycle}; prices {whatif.price_change_pct:+}% from month "
-        f"{whatif.price_change_cycle}; {horizon} months from {labels[0]}."
+        f"per profile, November {g.november_peak_pct:+.0f}%, December {g.december_peak_pct:+.0f}%"
+        f"{sms_text}; clean-up {g.cleanup_pct:.0f}% from month {g.cleanup_cycle}; prices "
+        f"{whatif.price_change_pct:+}% from month {whatif.price_change_cycle}; {horizon} months "
+        f"from {labels[0]}."
     )
-    st.success(comparison.recommendation, icon=":material/lightbulb:")
-    m1, m2, m3 = st.columns(3)
-    m1.metric(f"Bill over {horizon} months ({best.label})", f"${best.total_usd:,.2f}")
-    m2.metric(f"Your setting ({current.label})", f"${current.total_usd:,.2f}")
-    m3.metric("Saving against your setting", f"${comparison.saving_vs_current_usd:,.2f}",
-              help="Bill + lost revenue of your setting minus the recommended one's.")  # fmt: skip
+
+    st.markdown("##### Every setting on this path")
     table = report.comparison_frame(comparison, horizon)
     # A static table: five rows need no grid, and it redraws several times faster per move.
     st.table(report.shown_comparison(table), hide_index=True)
+    with st.expander("What the columns count"):
+        st.markdown(report.column_help(table))
+    with st.expander("What each setting does"):
+        for o in comparison.outcomes:
+            st.markdown(f"**{o.label}**: {advice.describe(o, names)}.")
+            if o.schedule:
+                st.caption(f"Schedule: {advice.schedule_text(o.schedule, comparison)}.")
 
-    st.markdown("##### How much the answer depends on the two unclear rules")
+    st.markdown("##### How much the answer depends on the unclear rules")
     for s in run.sensitivity:
-        (st.warning if s.changes_answer else st.info)(s.summary)
+        if s.switch == "sms_rollover" and not sms:
+            continue  # no SMS on this path: rollover cannot matter
+        (st.warning if s.changes_answer else st.info)(advice.sensitivity_summary(s, comparison))
 
     st.plotly_chart(
         charts.cumulative_cost(comparison, labels), key="chart_cumulative", config=CHART_CONFIG
     )
-    view_col, setting_col = st.columns([1.3, 1])
-    view = view_col.segmented_control(
+    view = st.segmented_control(
         "Detail", list(DETAIL_VIEWS), default=DEFAULT_VIEW, key="view", required=True,
         bind="query-params", persist_state="session",
     )  # fmt: skip
     detail_keys = [o.key for o in comparison.outcomes]
-    detail = setting_col.selectbox(
+    detail = st.selectbox(
         "for the setting", detail_keys, index=detail_keys.index(best.key),
         format_func={o.key: o.label for o in comparison.outcomes}.get, key="detail",
     )  # fmt: skip
@@ -105,32 +160,35 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
 
     # Download files are built only when clicked (a callable), not on every slider move.
     st.markdown("##### Downloads")
-    d1, d2, d3 = st.columns(3)
-    d1.download_button(
+    # In a row that wraps, so no label is cut short on a narrow column or screen.
+    row = st.container(horizontal=True)
+    row.download_button(
         "Comparison (CSV)", partial(report.safe_csv, table), "klaviyo-comparison.csv", "text/csv",
         key="dl_comparison", on_click="ignore",
     )  # fmt: skip
-    d2.download_button(
+    row.download_button(
         "Monthly bills, every setting (CSV)",
         partial(lambda c, ls: report.safe_csv(report.bills_frame(c, ls)), comparison, labels),
         "klaviyo-monthly-bills.csv", "text/csv", key="dl_bills", on_click="ignore",
     )  # fmt: skip
-    d3.download_button(
+    row.download_button(
         "Scenario (JSON for python -m engine)",
         partial(report.scenario_download, run.scenario, book if state.book_is_edited() else None),
         "klaviyo-scenario.json", "application/json", key="dl_scenario", on_click="ignore",
     )  # fmt: skip
     st.caption(
         f"Server time of the previous recompute: {st.session_state.get(state.RESULTS_MS, 0):.0f} ms.",
-        help="How long the server took to recompute the results: every setting, both unclear-rule "
-        "variants, the charts. A slider move reruns only this part of the page.",
+        help="How long the server took to recompute the results: every setting, every reading of "
+        "the unclear rules, the charts. A slider move reruns only this part of the page.",
     )
     st.session_state[state.RESULTS_MS] = (time.perf_counter() - started) * 1000
 
 
 fitted = fit(history)
-controls, results = st.columns([1, 2.3], gap="large")
+# The answer's column comes first, so on a phone (where columns stack) it is above the inputs.
+results, controls = st.columns([2.3, 1], gap="large")
 with controls:
+    st.markdown("##### Your what-if")
     whatif_inputs(history, fitted, book, typical_sms_credits(history), on_change=rerun_results)
     profiles = state.profiles()
     if profiles and profiles.never_subscribed_pct:
@@ -140,3 +198,4 @@ with controls:
         )
 with results:
     show_results(history, fitted, book)
+    share_links(history)

@@ -38,15 +38,21 @@ RULES = [
      "help.klaviyo.com 4405883690651 and 'How to change your plan' (8356575957275)"),
     ("The flex fee",
      "Your plan's price per message times the messages the next tier adds: on the $150 plan (100,000 "
-     "emails), 5,000 more emails cost 5,000 x $0.0015 = $7.50. Each flex is rounded to cents. "
-     "**Unclear**: the help article's wording could mean all of the next tier's messages; the "
-     "switch 'Flex fee is charged on' picks that reading, and the Explore page shows what it changes.",
-     "help.klaviyo.com 8356575957275 (Klaviyo's $10 x 100 messages = $1,000 example)"),
+     "emails), 5,000 more emails cost $150 x 5,000 / 100,000 = $7.50. Each flex is rounded to cents "
+     "(multiplied first, so an exact half cent rounds up). **Unclear**: the help article's wording "
+     "could mean all of the next tier's messages, and the February 2025 FAQ describes a temporary "
+     "upgrade billed as the price difference. The switch 'Flex fee is charged on' picks one of the "
+     "three readings, and the Explore page shows what the other two change.",
+     "help.klaviyo.com 8356575957275 (Klaviyo's $10 x 100 messages = $1,000 example); the 18 Feb "
+     "2025 FAQ (33136281415451)"),
     ("Downgrades",
      "Take effect at a renewal, never mid-month, and are never refunded. **Auto-downgrade** exists only "
      "with flexible sending: when your profiles fit a lower plan 24 hours before the month ends, it "
      "moves one tier down. **Downgrade by hand** (in the comparison): after an auto-upgrade, you move "
-     "back to your starting plan (or the one your profiles need) at the next renewal.",
+     "back to your starting plan (or the one your profiles need) at a renewal. The explorer names "
+     "the fewest renewals that give the saving, as a schedule with its number of actions. Request "
+     "each downgrade after that month's last upgrade: an upgrade made before a pending downgrade "
+     "takes effect cancels it.",
      "help.klaviyo.com 8356575957275 and the 18 Feb 2025 FAQ; the one-tier step follows the seed article"),
     ("SMS",
      "SMS is an add-on bought in monthly credits; a US SMS costs 1 credit, other countries more (see "
@@ -62,7 +68,8 @@ RULES = [
      "on; until then sending stops at the limit.",
      "the project's seed article; help.klaviyo.com 12557377520027 (retries and suspension)"),
     ("Above 250,000 profiles",
-     "Klaviyo prices by quote. The explorer bills the top published tier and marks the month 'custom quote'.",
+     "Klaviyo prices by quote. The explorer bills the top published tier as a floor ('at least'), "
+     "marks the month 'custom quote', and does not count messages above the top tier as lost sales.",
      "klaviyo.com/pricing (the slider ends at '250,000+')"),
     ("Price changes",
      "The price change slider multiplies every price by (1 + %), rounded to cents, from the month you "
@@ -70,7 +77,9 @@ RULES = [
      "docs/billing-rules.md section 2"),
     ("Lost revenue",
      "What stopping costs you: blocked emails times your revenue per email, plus blocked credits "
-     "times your revenue per credit, per month. The recommendation ranks by bill plus lost revenue.",
+     "times your revenue per credit, per month (messages above the top tier are left out: they are "
+     "priced by quote). The recommendation ranks by bill plus lost revenue, and the page shows the "
+     "two figures apart.",
      "docs/billing-rules.md section 3.6"),
 ]  # fmt: skip
 

@@ -32,8 +32,10 @@ def _layout(title: str, height: int = 360, **extra) -> dict:
         "template": "none",
         "height": height,
         # Fixed margins: automargin makes plotly lay out several times on every update (~30 ms).
-        "margin": {"l": 64, "r": 16, "t": 50, "b": 96},
-        "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        "margin": {"l": 64, "r": 16, "t": 50, "b": 64},
+        # The legend sits at the bottom of the figure, below the month labels (which plotly
+        # turns to 45 or 90 degrees on a narrow screen); margin.autoexpand makes room for it.
+        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         **extra,
     }
 
@@ -64,7 +66,7 @@ def cumulative_cost(comparison: Comparison, labels: list[str], with_lost: bool =
             }
         )
     title = "Cumulative bill + lost revenue" if with_lost else "Cumulative bill"
-    return _figure(data, _layout(title, yaxis={"tickprefix": "$"}))
+    return _figure(data, _layout(title, yaxis={"tickprefix": "$", "rangemode": "nonnegative"}))
 
 
 BILL_LINES = (
@@ -76,7 +78,8 @@ BILL_LINES = (
 
 
 def monthly_bill(outcome: Outcome, labels: list[str]) -> go.Figure:
-    """One setting's monthly bill, stacked by line: base, upgrade, flex, SMS."""
+    """One setting's monthly bill, stacked by line: base, upgrade, flex, SMS. A line that is zero
+    in every month (no SMS plan, no flex) is left out."""
     data = [
         {
             "type": "bar",
@@ -87,8 +90,13 @@ def monthly_bill(outcome: Outcome, labels: list[str]) -> go.Figure:
             "hovertemplate": "%{x}: $%{y:,.2f}<extra>" + name + "</extra>",
         }
         for name, color, amount in BILL_LINES
+        if any(amount(b) for b in outcome.result.cycles) or name == "Email plan"
     ]
-    layout = _layout(f"Monthly bill: {outcome.label}", barmode="stack", yaxis={"tickprefix": "$"})
+    layout = _layout(
+        f"Monthly bill: {outcome.label}",
+        barmode="stack",
+        yaxis={"tickprefix": "$", "rangemode": "nonnegative"},
+    )
     return _figure(data, layout)
 
 
@@ -112,22 +120,41 @@ def _two_rows(title_top: str, title_bottom: str, height: int) -> dict:
 def demand_vs_limit(
     history: UsageHistory, projection: Projection, result: SimulationResult
 ) -> go.Figure:
-    """Emails against the send limit, and profiles against the plan's band: history, then projection."""
+    """Messages against their limit, and profiles against the plan's band: history, then
+    projection. The top plot is email, or SMS credits for an account that sends no email."""
     past = [month_label(m.month) for m in history.months]
     future = projection.labels
     cycles = result.cycles
+    email = any(m.email_sends for m in history.months) or any(b.email_sends_demand for b in cycles)
+    sms = any(m.sms_credits for m in history.months) or any(b.sms_credits_demand for b in cycles)
 
     def trace(kind, x, y, name, row, **style):
         axes = {"xaxis": "x", "yaxis": "y"} if row == 1 else {"xaxis": "x2", "yaxis": "y2"}
         return {"type": kind, "x": x, "y": y, "name": name, **axes, **style}
 
+    if email or not sms:
+        top = [
+            trace("bar", past, [m.email_sends for m in history.months], "Emails sent (history)", 1,
+                  marker={"color": "#b9c4bf"}),
+            trace("bar", future, [b.email_sends_demand for b in cycles], "Emails wanted (projection)", 1,
+                  marker={"color": "#2f6f5e"}),
+            trace("scatter", future, [b.email_send_limit for b in cycles], "Send limit (after flex/upgrade)", 1,
+                  mode="lines", line={"color": "#c4572d", "shape": "hv", "width": 2}),
+        ]  # fmt: skip
+        title = "Emails: demand against the plan's limit"
+    else:
+        top = [
+            trace("bar", past, [m.sms_credits for m in history.months], "SMS credits used (history)", 1,
+                  marker={"color": "#b9c4bf"}),
+            trace("bar", future, [b.sms_credits_demand for b in cycles], "SMS credits wanted (projection)", 1,
+                  marker={"color": "#2f6f5e"}),
+            trace("scatter", future, [b.sms_credits_available for b in cycles],
+                  "Credits available at renewal", 1,
+                  mode="lines", line={"color": "#c4572d", "shape": "hv", "width": 2}),
+        ]  # fmt: skip
+        title = "SMS credits: demand against the plan's credits"
     data = [
-        trace("bar", past, [m.email_sends for m in history.months], "Emails sent (history)", 1,
-              marker={"color": "#b9c4bf"}),
-        trace("bar", future, [b.email_sends_demand for b in cycles], "Emails wanted (projection)", 1,
-              marker={"color": "#2f6f5e"}),
-        trace("scatter", future, [b.email_send_limit for b in cycles], "Send limit (after flex/upgrade)", 1,
-              mode="lines", line={"color": "#c4572d", "shape": "hv", "width": 2}),
+        *top,
         trace("scatter", past, [m.active_profiles for m in history.months], "Profiles (history)", 2,
               mode="lines", line={"color": "#8c8c8c"}),
         trace("scatter", future, [b.active_profiles for b in cycles], "Profiles (projection)", 2,
@@ -135,9 +162,8 @@ def demand_vs_limit(
         trace("scatter", future, [b.email_plan_profiles for b in cycles], "Plan's profile band", 2,
               mode="lines", line={"color": "#5b5fa8", "shape": "hv"}),
     ]  # fmt: skip
-    layout = _two_rows(
-        "Emails: demand against the plan's limit", "Active profiles against the plan's band", 520
-    )
+    layout = _two_rows(title, "Active profiles against the plan's band", 520)
+    layout["yaxis"]["rangemode"] = layout["yaxis2"]["rangemode"] = "nonnegative"
     layout["barmode"] = "overlay"
     layout["xaxis"]["categoryarray"] = layout["xaxis2"]["categoryarray"] = past + future
     layout["xaxis"]["categoryorder"] = layout["xaxis2"]["categoryorder"] = "array"
@@ -158,6 +184,7 @@ EVENT_ROWS = {
     EventKind.FLEX: "Flex",
     EventKind.BLOCK: "Sending blocked",
     EventKind.DOWNGRADE: "Downgrade",
+    EventKind.DOWNGRADE_CANCELLED: "Downgrade",
     EventKind.CARD_FAILURE: "Card",
     EventKind.CARD_FIXED: "Card",
     EventKind.CUSTOM_QUOTE: "Custom quote",
@@ -204,22 +231,28 @@ def events_timeline(result: SimulationResult, labels: list[str], title: str) -> 
 
 
 def history_preview(history: UsageHistory) -> go.Figure:
-    """The loaded history: profiles, emails and SMS credits per month."""
+    """The loaded history: profiles, emails and SMS credits per month. A channel with nothing in
+    any month (an email-only or SMS-only account) gets no plot, rather than an empty -1..1 axis."""
     x = [month_label(m.month) for m in history.months]
-    series = (
+    series = [
         ("Active profiles", [m.active_profiles for m in history.months], "#5b5fa8"),
         ("Emails sent", [m.email_sends for m in history.months], "#2f6f5e"),
         ("SMS credits", [m.sms_credits for m in history.months], "#c4572d"),
-    )
-    data, layout = [], _layout("", 480, showlegend=False, annotations=[])
+    ]
+    series = [s for i, s in enumerate(series) if i == 0 or any(s[1])]
+    n = len(series)
+    data, layout = [], _layout("", 160 * n, showlegend=False, annotations=[])
     for i, (title, values, color) in enumerate(series, start=1):
         suffix = "" if i == 1 else str(i)
         data.append({"type": "bar", "x": x, "y": values, "marker": {"color": color}, "name": title,
                      "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})  # fmt: skip
-        top = 1 - (i - 1) / 3
-        layout[f"yaxis{suffix}"] = {"domain": [top - 1 / 3 + 0.06, top - 0.02]}
+        top = 1 - (i - 1) / n
+        layout[f"yaxis{suffix}"] = {
+            "domain": [top - 1 / n + 0.06, top - 0.02],
+            "rangemode": "nonnegative",
+        }
         layout[f"xaxis{suffix}"] = {"anchor": f"y{suffix}", **({"matches": "x"} if i > 1 else {}),
-                                    "showticklabels": i == 3}  # fmt: skip
+                                    "showticklabels": i == n}  # fmt: skip
         layout["annotations"].append({"text": title, "x": 0.5, "y": top - 0.02, "xref": "paper", "yref": "paper",
                                       "showarrow": False, "yanchor": "bottom"})  # fmt: skip
     return _figure(data, layout)

@@ -14,6 +14,7 @@ so they rerun the whole page. Either way the what-if is read back from session s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -46,24 +47,31 @@ def month_or_never(c: int) -> str:
 FEE_BASIS_LABELS = {
     "extra": "the extra messages only (Klaviyo's example)",
     "whole": "all of the next tier's messages (help-article wording)",
+    "difference": "the price difference of a temporary upgrade (Feb 2025 FAQ)",
 }
 
 
-def _clip(x: float, lo: float, hi: float) -> float:
-    return min(max(x, lo), hi)
+def bounds(value: float, low: float, high: float, step: float) -> tuple[float, float]:
+    """A slider's range widened to hold the fitted value, so a store outside the usual range
+    (ten million profiles, 25 emails per profile) gets a slider instead of an error; the ends
+    stay on the step grid."""
+    lo = min(low, math.floor(value / step) * step)
+    hi = max(high, math.ceil(value / step) * step)
+    return lo, hi
 
 
 def _rate_slider(label: str, fit: Fit, field: str, key: str, on_change: Callable) -> None:
-    """A monthly growth rate (%), within the range the fit is clamped to."""
-    low, high = GROWTH_RANGE
+    """A monthly growth rate (%), within the range the fit is clamped to (or around the fit)."""
     value = float(getattr(fit.growth, field))
-    st.slider(label, low, high, value, 0.1, key=key, help=fit.notes[field], on_change=on_change, **URL)
+    low, high = bounds(value, *GROWTH_RANGE, 0.1)
+    st.slider(label, round(low, 1), round(high, 1), value, 0.1, key=key, help=fit.notes[field],
+              on_change=on_change, **URL)  # fmt: skip
 
 
 def _peak_slider(label: str, fit: Fit, field: str, key: str, on_change: Callable) -> None:
     """A seasonal peak (% over an ordinary month), in steps of 5."""
-    low, high = (int(b) for b in PEAK_RANGE)
     value = round(getattr(fit.growth, field))
+    low, high = (int(b) for b in bounds(value, *PEAK_RANGE, 5))
     st.slider(label, low, high, value, 5, key=key, help=fit.notes[field], on_change=on_change, **URL)
 
 
@@ -82,9 +90,10 @@ def whatif_inputs(
 
     with st.expander("Growth", expanded=True):
         _rate_slider("Profile growth per month (%)", fit, "profile_growth_pct", "growth", on_change)
-        epp_max = max(40.0, round(g.emails_per_profile * 2))
+        epp = float(g.emails_per_profile)
+        epp_max = float(max(40, math.ceil(epp * 2)))
         st.slider(
-            "Emails per profile in an ordinary month", 0.0, epp_max, _clip(g.emails_per_profile, 0, epp_max),
+            "Emails per profile in an ordinary month", 0.0, epp_max, epp,
             0.1, key="epp", help=notes["emails_per_profile"], **results_only,
         )  # fmt: skip
         _peak_slider(
@@ -94,9 +103,10 @@ def whatif_inputs(
         _peak_slider("December peak (%)", fit, "december_peak_pct", "dec", on_change)
 
     with st.expander("SMS"):
-        sms_max = max(1000, int(g.sms_base_credits * 4) // 1000 * 1000)
+        sms = int(g.sms_base_credits)
+        sms_max = max(1000, math.ceil(sms * 4 / 1000) * 1000)
         st.slider(
-            "SMS credits in an ordinary month", 0, sms_max, int(_clip(g.sms_base_credits, 0, sms_max)),
+            "SMS credits in an ordinary month", 0, sms_max, sms,
             max(1, sms_max // 200), key="sms_base", help=notes["sms_base_credits"], **results_only,
         )  # fmt: skip
         _rate_slider("SMS credit growth per month (%)", fit, "sms_growth_pct", "sms_growth", on_change)
@@ -162,8 +172,9 @@ def whatif_inputs(
 
     with st.expander("Rules Klaviyo leaves unclear"):
         st.radio(
-            "Flex fee is charged on", ["extra", "whole"], key="fee_basis", **results_only,
+            "Flex fee is charged on", list(FEE_BASIS_LABELS), key="fee_basis", **results_only,
             format_func=FEE_BASIS_LABELS.get,
+            help="Klaviyo's texts disagree; the answer shows what each reading changes.",
         )  # fmt: skip
         st.toggle(
             "Unused SMS credits roll over", False, key="rollover",

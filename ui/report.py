@@ -11,6 +11,7 @@ import json
 
 import pandas as pd
 
+from engine.advice import has_sms
 from engine.compare import Comparison
 from engine.contract import scenario_json
 from engine.models import PriceBook, Scenario
@@ -21,12 +22,39 @@ BILL_COLUMNS = (
     "email_upgrades", "email_flexes", "emails_sent", "emails_blocked", "sms_plan_credits",
     "sms_base_usd", "sms_upgrade_usd", "sms_flex_usd", "sms_upgrades", "sms_flexes",
     "sms_credits_used", "sms_credits_blocked", "sms_credits_carried_out", "total_usd",
-    "lost_revenue_usd", "custom_quote",
+    "lost_revenue_usd", "custom_quote", "email_manual_downgrade", "sms_manual_downgrade",
+    "email_auto_downgrade",
 )  # fmt: skip
 
 
+# What each comparison column counts; the page shows these under the table (a phone has no hover).
+COLUMN_HELP = {
+    "Setting": "The billing setting, the same preference on email and SMS.",
+    "Notes": "Which setting is cheapest overall (bill + lost revenue, what the ranking uses), which "
+    "has the lowest bill alone, and which is yours.",
+    "Bill": "What Klaviyo bills over the horizon: plans, upgrade charges and flex fees. In months "
+    "above the top published tier it is the top tier's price, a floor.",
+    "Lost revenue": "Blocked emails and SMS credits times your revenue per message. Messages above "
+    "the top published tier are left out: Klaviyo quotes a price for them.",
+    "Bill + lost revenue": "The figure the ranking uses.",
+    "Flexes": "One-month flexible-sending purchases of the next tier's messages.",
+    "Email auto-upgrades": "Email tier steps taken by auto-upgrade when sends reached the limit "
+    "(a jump of two tiers counts 2).",
+    "SMS auto-upgrades": "SMS tier steps taken by auto-upgrade when credits ran out.",
+    "Renewal moves": "Renewals at which the active profile count forced the email plan up (cannot "
+    "be switched off).",
+    "Manual downgrades": "Downgrades you request by hand, one per plan and renewal.",
+    "Auto-downgrades": "One-tier email downgrades made by auto-downgrade at a renewal.",
+    "Months blocked": "Months in which sending stopped at a limit.",
+    "Quote months": "Months above the top published tier, which Klaviyo prices by quote.",
+}
+
+
 def comparison_frame(comparison: Comparison, horizon: int) -> pd.DataFrame:
-    """The comparison table: one row per setting, cheapest by bill + lost revenue first."""
+    """The comparison table: one row per setting, cheapest by bill + lost revenue first. The SMS
+    column is left out when the account has no SMS, the quote column when no month needs one."""
+    sms = any(has_sms(o.result) for o in comparison.outcomes)
+    quote = any(o.custom_quote_cycles for o in comparison.outcomes)
     rows = []
     for o in sorted(comparison.outcomes, key=lambda o: (o.rank_with_lost, o.rank_bill)):
         tags = []
@@ -36,21 +64,40 @@ def comparison_frame(comparison: Comparison, horizon: int) -> pd.DataFrame:
             tags.append("lowest bill")
         if o.key == comparison.current:
             tags.append("your setting")
-        rows.append(
-            {
-                "Setting": o.label,
-                "": ", ".join(tags),
-                f"Bill ({horizon} mo)": float(o.total_usd),
-                "Lost revenue": float(o.lost_revenue_usd),
-                "Bill + lost revenue": float(o.total_with_lost_usd),
-                "Flexes": o.flexes,
-                "Upgrades": o.upgrades + o.profile_upgrades,
-                "Months with blocked sends": o.months_blocked,
-                "Rank (bill)": o.rank_bill,
-                "Rank (bill + lost)": o.rank_with_lost,
-            }
-        )
+        row = {
+            "Setting": o.label,
+            "Notes": ", ".join(tags),
+            f"Bill ({horizon} mo)": float(o.total_usd),
+            "Lost revenue": float(o.lost_revenue_usd),
+            "Bill + lost revenue": float(o.total_with_lost_usd),
+            "Flexes": o.flexes,
+            "Email auto-upgrades": o.email_upgrades,
+            "SMS auto-upgrades": o.sms_upgrades,
+            "Renewal moves": o.renewal_moves,
+            "Manual downgrades": o.manual_downgrades,
+            "Auto-downgrades": o.auto_downgrades,
+            "Months blocked": o.months_blocked,
+            "Quote months": o.custom_quote_cycles,
+            "Rank (bill)": o.rank_bill,
+            "Rank (bill + lost)": o.rank_with_lost,
+        }
+        if not sms:
+            del row["SMS auto-upgrades"]
+        if not quote:
+            del row["Quote months"]
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def column_help(table: pd.DataFrame) -> str:
+    """One line per shown column of the comparison: what it counts."""
+    lines = []
+    for c in table.columns:
+        if c.startswith("Rank"):
+            continue
+        name = "Bill" if c.startswith("Bill (") else c
+        lines.append(f"- **{c}**: {COLUMN_HELP[name]}")
+    return "\n".join(lines)
 
 
 def shown_comparison(table: pd.DataFrame) -> pd.DataFrame:

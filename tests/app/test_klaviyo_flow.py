@@ -60,11 +60,11 @@ def test_connect_with_a_key_pick_a_segment_and_load(data_page, fake):
     assert len(at.session_state["usage"].history.months) == 12
     assert (
         "Your data" in at.sidebar.success[0].value
-        and "Klaviyo: Sample Store Ltd" in at.sidebar.success[0].value
+        and r"Klaviyo\: Sample Store Ltd" in at.sidebar.success[0].value  # through ui.safe.plain
     )
     at.switch_page("pages/explore.py").run()
     assert not at.exception
-    assert "Running on **Klaviyo: Sample Store Ltd**" in at.caption[0].value
+    assert r"Running on **Klaviyo\: Sample Store Ltd**" in at.caption[0].value
     assert at.selectbox(key="email_plan").value == 27000  # from billing usage
     assert at.selectbox(key="sms_plan").value == 7500
 

@@ -132,7 +132,7 @@ def test_the_downloaded_comparison_csv_matches_the_page(page, app_url):
         "Auto-upgrade, then downgrade by hand",
     }  # fmt: skip
     best = rows[0]
-    assert "cheapest overall" in best[""]
+    assert "cheapest overall" in best["Notes"]
     heading = page.get_by_role("heading", name="Recommended:").inner_text()
     assert best["Setting"] in heading
     shown = first_metric(page).replace("$", "").replace(",", "")
@@ -150,3 +150,157 @@ def test_a_deep_link_on_a_fresh_server_opens_inside_the_frame(page):
     finally:
         log = stop_server(proc)
     assert "Traceback" not in log, log[-3000:]
+
+
+# ---------------------------------------------------------------- the page on a phone and wide
+
+# Elements whose text the page cuts with an ellipsis (or hides) although it is wider than its box.
+TRUNCATED = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll('[data-testid=stMain] *')) {
+    if (!el.textContent.trim() || el.scrollWidth <= el.clientWidth + 1) continue;
+    const cs = getComputedStyle(el);
+    const hides = cs.overflowX === 'hidden' || cs.overflowX === 'clip';
+    if (cs.textOverflow === 'ellipsis' || (!el.childElementCount && hides))
+      out.push(el.textContent.trim().slice(0, 60));
+  }
+  return out;
+}"""
+
+# Axis tick labels, axis and chart titles, legend entries and annotations of every plotly chart,
+# each inside its chart's drawing: nothing cut at an edge.
+CLIPPED_CHART_TEXT = """() => {
+  const out = [];
+  for (const plot of document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')) {
+    const box = plot.getBoundingClientRect();
+    for (const t of plot.querySelectorAll('svg text')) {
+      const r = t.getBoundingClientRect();
+      if (!r.width) continue;
+      if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+        out.push(t.textContent.slice(0, 40));
+    }
+  }
+  return out;
+}"""
+
+
+# Legend entries, chart titles and annotations that sit on top of an axis tick label.
+OVER_TICK_LABELS = """() => {
+  const out = [];
+  for (const plot of document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')) {
+    const ticks = [...plot.querySelectorAll('[class*=tick] text')].map(t => t.getBoundingClientRect()).filter(r => r.width);
+    for (const t of plot.querySelectorAll('.legendtext, .gtitle, .annotation-text')) {
+      const r = t.getBoundingClientRect();
+      if (!r.width) continue;
+      for (const k of ticks) if (r.left < k.right && k.left < r.right && r.top < k.bottom && k.top < r.bottom) { out.push(t.textContent.slice(0, 30)); break; }
+    }
+  }
+  return out;
+}"""
+
+
+def _open_at(browser, url: str, width: int, height: int) -> Page:
+    page = browser.new_context(viewport={"width": width, "height": height}).new_page()
+    open_app(page, url)
+    charts = page.get_by_test_id("stPlotlyChart")
+    charts.first.wait_for(timeout=30_000)
+    for chart in charts.all():  # scrolled into view, each chart draws its axes
+        chart.scroll_into_view_if_needed()
+        chart.locator("svg text").first.wait_for(state="attached", timeout=30_000)
+    page.evaluate("window.scrollTo(0, 0)")
+    page.get_by_test_id("stMain").evaluate("el => el.scrollTo ? el.scrollTo(0, 0) : null")
+    return page
+
+
+def test_on_a_phone_the_answer_comes_first_and_every_column_can_be_reached(browser, app_url):
+    page = _open_at(browser, app_url, 390, 844)
+    try:
+        answer = page.get_by_test_id("stMain").get_by_test_id("stAlertContentSuccess").first
+        expect(answer).to_contain_text("costs least over 12 months")
+        box = answer.bounding_box()
+        assert box["y"] >= 0 and box["y"] + 40 < 844  # the recommendation starts in the first screen
+        inputs = page.get_by_role("slider", name=GROWTH).bounding_box()
+        assert inputs["y"] > box["y"] + box["height"]  # the inputs come after the answer
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no page-wide overflow
+        table = page.get_by_test_id("stTable")
+        headers = table.locator("th")
+        assert headers.count() >= 12
+        names = [h.inner_text().strip() for h in headers.all()]
+        assert all(names), names  # every column has a header
+        table_box = table.bounding_box()
+        assert table_box["x"] >= 0 and table_box["x"] + table_box["width"] <= 390
+        for header in headers.all():  # scroll the table to each column: it comes into view
+            header.scroll_into_view_if_needed()
+            r = header.bounding_box()
+            assert (
+                r["x"] >= table_box["x"] - 1
+                and r["x"] + r["width"] <= table_box["x"] + table_box["width"] + 1
+            )
+        assert page.evaluate(CLIPPED_CHART_TEXT) == []
+        assert page.evaluate(OVER_TICK_LABELS) == []
+        assert page.evaluate(TRUNCATED) == []
+        expect(page.get_by_test_id("stException")).to_have_count(0)
+    finally:
+        page.context.close()
+
+
+def test_wide_no_label_is_truncated_or_clipped(browser, app_url):
+    page = _open_at(browser, app_url, 1400, 1000)
+    try:
+        assert page.evaluate(TRUNCATED) == []
+        assert page.evaluate(CLIPPED_CHART_TEXT) == []
+        assert page.evaluate(OVER_TICK_LABELS) == []
+        names = [h.inner_text().strip() for h in page.get_by_test_id("stTable").locator("th").all()]
+        assert all(names) and len(names) >= 12
+    finally:
+        page.context.close()
+
+
+def test_a_link_with_usage_numbers_gives_the_recipient_the_same_answer(browser, app_url, tmp_path):
+    page = browser.new_context(
+        viewport={"width": 1400, "height": 1000}, permissions=["clipboard-read", "clipboard-write"]
+    ).new_page()
+    usage = tmp_path / "store.csv"
+    usage.write_text(
+        "Month,Active Profiles,Emails Sent,SMS Credits\n"
+        + "".join(
+            f"2026-{m:02d},{5000 + 150 * m},{42000 + 1500 * m},{300 + 10 * m}\n" for m in range(1, 9)
+        )
+    )
+    page.goto(f"{app_url}/data")
+    wait_idle(page)
+    page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(usage))
+    expect(page.get_by_text("Loaded store.csv: 8 months")).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Explore").click()
+    wait_idle(page)
+    expect(page.get_by_text("Running on store.csv")).to_be_visible(timeout=30_000)
+    move_growth(page, "ArrowRight", 2)
+    answer = page.get_by_test_id("stMain").get_by_test_id("stAlertContentSuccess").first.inner_text()
+    buttons = page.frame_locator("iframe[srcdoc*='Copy a link with my usage numbers']")
+    links = []
+    for name, said in (
+        ("Copy a link with these settings", "Copied the link with these settings only"),
+        (
+            "Copy a link with my usage numbers",
+            "Copied the link with these settings and your monthly usage",
+        ),
+    ):
+        buttons.get_by_role("button", name=name).click()
+        expect(buttons.get_by_role("status")).to_contain_text(said)  # says which one was copied
+        links.append(page.evaluate("navigator.clipboard.readText()"))
+    assert "usage=" not in links[0] and "growth=" in links[0]
+    assert "usage=" in links[1] and "growth=" in links[1]
+    assert "store" not in links[1]  # numbers only, no name
+    other = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    try:
+        open_app(other, links[1].strip())
+        expect(other.get_by_test_id("stSidebar").get_by_text("Usage from a shared link")).to_be_visible()
+        shown = other.get_by_test_id("stMain").get_by_test_id("stAlertContentSuccess").first
+        assert shown.inner_text() == answer
+        settings_only = browser.new_context().new_page()
+        open_app(settings_only, links[0].strip())
+        expect(settings_only.get_by_test_id("stSidebar").get_by_text("Sample data")).to_be_visible()
+        settings_only.context.close()
+    finally:
+        other.context.close()
+        page.context.close()

@@ -193,10 +193,10 @@ def test_compare_ranks_the_worked_example():
     assert out["current"] == "auto_upgrade"
     assert out["saving_vs_current_usd"] == "337.00"
     assert "Flexible sending costs least" in out["recommendation"]
-    assert "$337 more" in out["recommendation"]
-    switches = {s["switch"]: s for s in out["sensitivity"]}
-    assert switches["flex_fee_basis"]["totals_usd"]["flex"] == "2370.00"
-    assert switches["flex_fee_basis"]["changes_answer"] is True
+    assert "$337.00 more" in out["recommendation"]
+    switches = {(s["switch"], s["value"]): s for s in out["sensitivity"]}
+    assert switches["flex_fee_basis", "whole"]["totals_usd"]["flex"] == "2370.00"
+    assert switches["flex_fee_basis", "whole"]["changes_answer"] is True
 
 
 def test_compare_exits_2_on_bad_input():

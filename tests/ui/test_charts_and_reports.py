@@ -41,7 +41,7 @@ def test_cumulative_cost_ends_at_each_settings_total(run):
 def test_monthly_bill_stacks_to_each_cycles_total(run):
     outcome = run.comparison.outcome("auto_upgrade")
     fig = charts.monthly_bill(outcome, run.projection.labels)
-    assert [t.name for t in fig.data] == ["Email plan", "Upgrades", "Flex fees", "SMS plan"]
+    assert [t.name for t in fig.data] == ["Email plan", "Upgrades", "SMS plan"]  # no flex fees
     for i, bill in enumerate(outcome.result.cycles):
         assert sum(t.y[i] for t in fig.data) == pytest.approx(float(bill.total_usd))
     assert fig.layout.barmode == "stack"
@@ -96,6 +96,7 @@ def test_the_shown_comparison_writes_money_as_dollars_and_drops_the_ranks(run):
     frame = report.comparison_frame(run.comparison, 12)
     shown = report.shown_comparison(frame)
     assert [c for c in frame.columns if not c.startswith("Rank")] == list(shown.columns)
+    assert all(str(c).strip() for c in shown.columns)  # every column has a header
     for o in run.comparison.outcomes:
         row = shown.set_index("Setting").loc[o.label]
         assert row["Bill (12 mo)"] == f"${o.total_usd:,.2f}"
@@ -140,3 +141,75 @@ def test_the_scenario_download_is_what_the_cli_reads(run, tmp_path):
     path.write_text(report.scenario_download(run.scenario, None))
     result = cli_json("simulate", str(path))
     assert result["total_usd"] == f"{run.comparison.outcome('auto_upgrade').total_usd:.2f}"
+
+
+def test_the_comparison_counts_each_kind_of_plan_move_apart(run):
+    frame = report.comparison_frame(run.comparison, 12).set_index("Setting")
+    for o in run.comparison.outcomes:
+        bills = o.result.cycles
+        row = frame.loc[o.label]
+        assert row["Email auto-upgrades"] == sum(b.email_upgrades for b in bills)
+        assert row["SMS auto-upgrades"] == sum(b.sms_upgrades for b in bills)
+        assert row["Renewal moves"] == sum(1 for b in bills if b.email_profile_upgrades)
+        assert row["Manual downgrades"] == sum(
+            b.email_manual_downgrade + b.sms_manual_downgrade for b in bills
+        )
+        assert row["Auto-downgrades"] == sum(b.email_auto_downgrade for b in bills)
+    manual = frame.loc["Auto-upgrade, then downgrade by hand"]
+    assert manual["Manual downgrades"] == len(
+        run.comparison.outcome("auto_upgrade_manual_downgrade").schedule
+    )
+    help_text = report.column_help(frame.reset_index())
+    for column in report.shown_comparison(frame.reset_index()).columns:
+        assert f"**{column}**:" in help_text  # every shown column is defined
+
+
+def _history(rows):
+    from datetime import date
+
+    from engine.growth import HistoryMonth, UsageHistory, add_months
+
+    start = date(2025, 1, 1)
+    return UsageHistory(
+        months=tuple(
+            HistoryMonth(month=add_months(start, i), active_profiles=p, email_sends=e, sms_credits=s)
+            for i, (p, e, s) in enumerate(rows)
+        )
+    )
+
+
+@pytest.mark.parametrize("months", [10, 14])
+@pytest.mark.parametrize("channel", ["email", "sms"])
+def test_single_channel_accounts_get_no_empty_axis(channel, months):
+    """An email-only (or SMS-only) account: no plot of an all-zero series, and every value axis
+    starts at 0 (plotly's -1..1 axis for all-zero data is what the issue saw)."""
+    rows = [
+        (
+            5000 + 100 * i,
+            40000 + 500 * i if channel == "email" else 0,
+            800 + 20 * i if channel == "sms" else 0,
+        )
+        for i in range(months)
+    ]
+    history = _history(rows)
+    whatif = WhatIf(growth=fit(history).growth, revenue_per_email_usd=Decimal("0.05"))
+    run = run_whatif(history, load_price_book(), whatif)
+    preview = charts.history_preview(history)
+    assert all(any(t.y) for t in preview.data)
+    assert [t.name for t in preview.data] == [
+        "Active profiles",
+        "Emails sent" if channel == "email" else "SMS credits",
+    ]
+    figures = [preview, charts.cumulative_cost(run.comparison, run.projection.labels)]
+    for o in run.comparison.outcomes:
+        figures.append(charts.monthly_bill(o, run.projection.labels))
+        demand = charts.demand_vs_limit(history, run.projection, o.result)
+        assert any(any(t.y) for t in demand.data if t.yaxis == "y")  # the top plot has data
+        figures.append(demand)
+    for fig in figures:
+        layout = fig.to_plotly_json()["layout"]
+        for name, axis in layout.items():
+            if name.startswith("yaxis") and "categoryarray" not in axis:
+                assert axis.get("rangemode") == "nonnegative", name
+    if channel == "email":
+        assert all("SMS plan" not in [t.name for t in f.data] for f in figures[2::2])
