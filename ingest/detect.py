@@ -289,9 +289,7 @@ def detect_number_style(cells: list[tuple[int, str, str]]) -> NumberStyle:
     return NumberStyle(".", ",")
 
 
-def parse_count(
-    raw: str, style: NumberStyle, row: int, column: str, round_up: bool = False
-) -> int:
+def parse_count(raw: str, style: NumberStyle, row: int, column: str, round_up: bool = False) -> int:
     """A count from a cell; its cost is bounded before any conversion (length, exponent, size)."""
     text = raw.strip()
     if not text:

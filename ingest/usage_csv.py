@@ -174,9 +174,7 @@ def normalise_header(name: str) -> str:
     return re.sub(r"[\s_\-]+", " ", name.strip().lower()).strip(" ()")
 
 
-def guess_mapping(
-    headers: list[str], rows: list[list[str]] | None = None
-) -> dict[str, str | None]:
+def guess_mapping(headers: list[str], rows: list[list[str]] | None = None) -> dict[str, str | None]:
     """Our best guess of which header holds each canonical column (None = not found): by the
     header's name first, then by the content (the date-like column is the month; of two count
     columns the larger is the emails)."""
@@ -318,9 +316,7 @@ def read_usage_csv(
     )
     notes += more
     count_keys = [k for k in ("active_profiles", "email_sends", credits_key) if k]
-    style = detect_number_style(
-        [(n, names[k], cell(c, k)) for n, c in rows for k in count_keys]
-    )
+    style = detect_number_style([(n, names[k], cell(c, k)) for n, c in rows for k in count_keys])
     if style.note:
         notes.append(style.note)
 
@@ -377,8 +373,7 @@ def _read_months(
         got = read_date(raw, serials=serials)
         if got is None:
             raise UsageFileError(
-                f"Row {number}, column {column}: {shown(raw)} is not a month. "
-                "Write months like 2026-10."
+                f"Row {number}, column {column}: {shown(raw)} is not a month. Write months like 2026-10."
             )
         read.append(got)
     notes: list[str] = []
@@ -438,9 +433,7 @@ def _read_months(
                 f"Row {number}, column {column}: {shown(raw)} is the month {m:%Y-%m}, outside "
                 f"{lowest:%Y-%m} to {highest:%Y-%m}. Check the year."
             )
-    starts = [
-        c.day if c.fixed is not None else (c.b if order == MONTH_FIRST else c.a) for c in read
-    ]
+    starts = [c.day if c.fixed is not None else (c.b if order == MONTH_FIRST else c.a) for c in read]
     if any(d not in (None, 1) for d in starts):
         notes.append(
             "Each row is a billing cycle, labelled by the month it starts in "
