@@ -226,6 +226,7 @@ class NumberStyle:
 
 _GROUPED = {sep: re.compile(rf"\d{{1,3}}(\{sep}\d{{3}})+") for sep in ".,"}
 _SPACES = re.compile(r"[ \u00a0\u202f']")
+_NUMBER = re.compile(r"[+-]?[\d.,' \u00a0\u202f]+(?:[eE][+-]?\d+)?")  # on <= 30 characters
 
 
 def detect_number_style(cells: list[tuple[int, str, str]]) -> NumberStyle:
@@ -301,6 +302,8 @@ def parse_count(raw: str, style: NumberStyle, row: int, column: str, round_up: b
             f"Row {row}, column {column}: {shown(text)} is {len(text)} characters long, too long for "
             "a count. Write the number with digits only, like 12500."
         )
+    if not _NUMBER.fullmatch(text):
+        raise _not_a_number(text, row, column, style)
     mantissa, _, exponent = re.sub(r"[eE]", "e", text).partition("e")
     if exponent and not re.fullmatch(rf"[+-]?\d{{1,{MAX_EXPONENT_DIGITS}}}", exponent):
         raise UsageFileError(
