@@ -42,7 +42,7 @@ def _get_pool() -> ProcessPoolExecutor:
                 ctx.set_forkserver_preload(PRELOAD)
             else:  # not Linux: spawn, slower to start but just as separate
                 ctx = multiprocessing.get_context("spawn")
-            _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx)
+            _pool = ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx, initializer=_follow_parent)
         return _pool
 
 
@@ -76,6 +76,19 @@ def run(fn: Callable[..., Any], *args: Any, timeout: float = TIMEOUT_S) -> Any:
             "The file could not be read: the reader stopped without an answer. Save the file "
             "as CSV UTF-8 and upload it again."
         )
+
+
+def _follow_parent() -> None:
+    """In each worker: exit when the process that started it is gone (a killed server must
+    not leave workers behind; a pool worker would otherwise wait on its queue for ever)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def _call(fn: Callable[..., Any], args: tuple) -> Any:
