@@ -338,8 +338,16 @@ def read_usage_csv(
                 email_sends=values["email_sends"],
                 sms_credits=values[credits_key] if credits_key else 0,
             )
-        except ValidationError as e:
-            raise UsageFileError(f"Row {number}: {_first_error(e)}. Check the row.")
+        except ValidationError as e:  # the engine's own bounds (engine/models.py)
+            err = e.errors()[0]
+            field_name = str(err.get("loc", ("",))[0])
+            key = credits_key if field_name == "sms_credits" else field_name
+            where = f"column {names[key]}" if key in names else "a cell"
+            found = shown(cell(cells, key)) if key in index else "a value"
+            raise UsageFileError(
+                f"Row {number}, {where}: {found} cannot be used ({err.get('msg', 'invalid')}). "
+                "Check the cell."
+            )
         by_month[month] = (number, item)
     ordered = sorted(by_month)
     if len(ordered) > 1 and [m for m in months if m in by_month] == ordered[::-1]:

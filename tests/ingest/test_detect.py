@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import Field
 
 from ingest import worker
 from ingest.detect import (
@@ -309,3 +310,15 @@ def test_the_worker_turns_other_faults_and_timeouts_into_messages():
     with pytest.raises(UsageFileError, match="took longer than 1 seconds, so it was stopped"):
         worker.run(time.sleep, 30, timeout=1)
     assert worker.run(os.getpid) != os.getpid()  # a new pool after the stopped one
+
+
+def test_the_engines_own_bounds_are_reported_with_row_and_column(monkeypatch):
+    """Whatever bounds engine/models.py sets on a count, a cell beyond them names its place."""
+    import ingest.usage_csv as usage
+
+    class Tight(usage.HistoryMonth):
+        active_profiles: int = Field(ge=0, le=1000)
+
+    monkeypatch.setattr(usage, "HistoryMonth", Tight)
+    with pytest.raises(UsageFileError, match=r"Row 3, column 'Profiles': '5000' cannot be used \("):
+        read_usage_csv(b"Month,Profiles,Emails\n2026-09,10,100\n2026-10,5000,100\n", "b.csv")
