@@ -44,12 +44,18 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, PriceBookError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    if args.command == "simulate":
-        out = result_json(simulate(scenario, book))
-    else:
-        comparison = compare(scenario, book)
-        out = comparison.model_dump(mode="json")
-        out["sensitivity"] = [s.model_dump(mode="json") for s in sensitivity(scenario, book, comparison)]
+    try:
+        if args.command == "simulate":
+            out = result_json(simulate(scenario, book))
+        else:
+            comparison = compare(scenario, book)
+            out = comparison.model_dump(mode="json")
+            out["sensitivity"] = [
+                s.model_dump(mode="json") for s in sensitivity(scenario, book, comparison)
+            ]
+    except ArithmeticError as e:  # the input bounds make this unreachable; never a traceback
+        print(f"error: input: an amount is too large to compute ({type(e).__name__})", file=sys.stderr)
+        return 2
     json.dump(out, sys.stdout, indent=2)
     sys.stdout.write("\n")
     return 0

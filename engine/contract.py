@@ -21,7 +21,8 @@ class ScenarioError(ValueError):
     """Bad input: the message is one line and names the field."""
 
 
-_FIELD_IN_MESSAGE = re.compile(r"^([a-z_]+): (.*)$", re.S)
+# Our validators start their message with the field they are about: `name` or `a.b[0].c`.
+_FIELD_IN_MESSAGE = re.compile(r"^([a-z_][a-z_0-9.\[\]]*): (.*)$", re.S)
 
 
 def _path(loc: tuple) -> str:
@@ -29,6 +30,16 @@ def _path(loc: tuple) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(input)"
+
+
+def _shown(value: Any) -> str:
+    """The offending input, short: a huge number is described, not printed."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 100:
+        # str() of an int above 4,300 digits raises; JSON cannot carry one that big anyway
+        digits = len(str(abs(value))) if value.bit_length() < 14_000 else "thousands of"
+        return f"a number of {digits} digits"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def describe(error: ValidationError) -> str:
@@ -47,17 +58,57 @@ def describe(error: ValidationError) -> str:
         msg = f"has {first['ctx'].get('actual_length', 'too many')} cycles; the horizon is 1 to {MAX_HORIZON}"
     elif kind == "too_short" and loc and loc[-1] == "usage":
         msg = "is empty; give at least one cycle of usage"
-    elif kind in {"greater_than_equal", "greater_than"}:
-        msg = f"{msg.lower()}, got {first['input']!r}"
+    elif kind in {"greater_than_equal", "greater_than", "less_than_equal", "less_than"}:
+        msg = f"{msg.lower()}, got {_shown(first['input'])}"
+    elif kind == "decimal_max_places":
+        places = first["ctx"]["decimal_places"]
+        cents = "; prices are in whole cents" if places == 2 else ""
+        msg = f"has more than {places} decimals, got {_shown(first['input'])}{cents}"
+    elif kind == "finite_number":
+        msg = f"must be a finite number, got {_shown(first['input'])}"
+    elif kind in {"int_type", "int_parsing", "int_from_float"}:
+        msg = f"must be a whole number written without quotes, got {_shown(first['input'])}"
+    elif kind == "bool_type":
+        msg = f"must be true or false, got {_shown(first['input'])}"
     return f"{_path(loc)}: {' '.join(msg.split())}"
+
+
+MAX_NESTING = 64  # a scenario nests 5 deep; json.loads recurses once per level
+
+
+def _too_deep(text: str) -> bool:
+    """Whether brackets outside strings nest deeper than MAX_NESTING. Checked before parsing:
+    a RecursionError inside json.loads can leave CPython 3.11's parser state broken."""
+    depth, in_string, escaped = 0, False, False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
 
 
 def parse_scenario(text: str) -> Scenario:
     """Validate a scenario JSON text; raise ScenarioError with a one-line message."""
+    if _too_deep(text):
+        raise ScenarioError(f"input: the JSON nests more than {MAX_NESTING} levels deep")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise ScenarioError(f"input: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})")
+    except ValueError:  # an integer of thousands of digits: Python refuses to convert it
+        raise ScenarioError("input: a number in the file has too many digits") from None
     if not isinstance(data, dict):
         raise ScenarioError("input: must be a JSON object with start, usage and policy")
     try:

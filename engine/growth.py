@@ -36,14 +36,27 @@ import math
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import pairwise
+from typing import Annotated
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from engine.models import MAX_HORIZON, Count, Frozen, UsageCycle
+from engine.models import (
+    MAX_CREDITS,
+    MAX_HORIZON,
+    MAX_PROFILES,
+    MAX_SENDS,
+    Credits,
+    Frozen,
+    Profiles,
+    Sends,
+    UsageCycle,
+)
 
 PEAK_MONTHS = (11, 12)
 GROWTH_RANGE = (-10.0, 20.0)  # % per month: the slider's range, and the clamp of the fit
 PEAK_RANGE = (-50.0, 300.0)  # % over an ordinary month
+MAX_EMAILS_PER_PROFILE = 100.0  # MAX_SENDS / MAX_PROFILES; real stores send 2 to 30 a month
+SEASON_MAX = 10.0  # a month-of-year factor (January-October average 1, so 10 is all in one month)
 
 
 def add_months(month: date, n: int) -> date:
@@ -60,9 +73,9 @@ class HistoryMonth(Frozen):
     """One billing month of actual usage."""
 
     month: date = Field(description="the first day of the month")
-    active_profiles: Count
-    email_sends: Count
-    sms_credits: Count
+    active_profiles: Profiles
+    email_sends: Sends
+    sms_credits: Credits
 
 
 class UsageHistory(Frozen):
@@ -85,22 +98,30 @@ class UsageHistory(Frozen):
         return self.months[-1]
 
 
-class Growth(Frozen):
-    """The what-if sliders. Rates are % per month; peaks are % over an ordinary month."""
+_Factor = Annotated[float, Field(ge=0, le=SEASON_MAX)]
 
-    horizon: int = Field(default=12, ge=1, le=MAX_HORIZON)
+
+class Growth(Frozen):
+    """The what-if sliders. Rates are % per month; peaks are % over an ordinary month.
+
+    Every field is bounded (no NaN or infinity), and `project` caps each count at the engine's
+    bound, so no slider can make a usage path the engine rejects."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    horizon: int = Field(default=12, ge=1, le=MAX_HORIZON, strict=True)
     profile_growth_pct: float = Field(default=0.0, ge=GROWTH_RANGE[0], le=GROWTH_RANGE[1])
-    emails_per_profile: float = Field(default=10.0, ge=0)
+    emails_per_profile: float = Field(default=10.0, ge=0, le=MAX_EMAILS_PER_PROFILE)
     november_peak_pct: float = Field(default=0.0, ge=PEAK_RANGE[0], le=PEAK_RANGE[1])
     december_peak_pct: float = Field(default=0.0, ge=PEAK_RANGE[0], le=PEAK_RANGE[1])
-    sms_base_credits: float = Field(default=0.0, ge=0)
+    sms_base_credits: float = Field(default=0.0, ge=0, le=MAX_CREDITS)
     sms_growth_pct: float = Field(default=0.0, ge=GROWTH_RANGE[0], le=GROWTH_RANGE[1])
     sms_november_peak_pct: float = Field(default=0.0, ge=PEAK_RANGE[0], le=PEAK_RANGE[1])
     sms_december_peak_pct: float = Field(default=0.0, ge=PEAK_RANGE[0], le=PEAK_RANGE[1])
     cleanup_pct: float = Field(default=0.0, ge=0, le=100)
-    cleanup_cycle: int = Field(default=1, ge=1, le=MAX_HORIZON)
-    season: tuple[float, ...] = Field(default=(1.0,) * 12, min_length=12, max_length=12)
-    sms_season: tuple[float, ...] = Field(default=(1.0,) * 12, min_length=12, max_length=12)
+    cleanup_cycle: int = Field(default=1, ge=1, le=MAX_HORIZON, strict=True)
+    season: tuple[_Factor, ...] = Field(default=(1.0,) * 12, min_length=12, max_length=12)
+    sms_season: tuple[_Factor, ...] = Field(default=(1.0,) * 12, min_length=12, max_length=12)
 
     def email_factor(self, month: int) -> float:
         return self._factor(month, self.season, self.november_peak_pct, self.december_peak_pct)
@@ -127,18 +148,23 @@ class Fit(Frozen):
 
 
 class Projection(Frozen):
-    """The usage path: one calendar month and one usage row per cycle."""
+    """The usage path: one calendar month and one usage row per cycle. `capped` is true when
+    the growth asked for more than the engine's bounds in some cycle, which then holds the bound."""
 
     months: tuple[date, ...]
     usage: tuple[UsageCycle, ...]
+    capped: bool = False
 
     @property
     def labels(self) -> list[str]:
         return [month_label(m) for m in self.months]
 
 
-def _round(x: float) -> int:
-    return int(Decimal(repr(max(0.0, x))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+def _round(x: float, most: int) -> tuple[int, bool]:
+    """x rounded half-up to a count in 0..most, and whether it had to be capped."""
+    if not x <= most:  # also catches NaN and infinity
+        return most, True
+    return int(Decimal(repr(max(0.0, x))).quantize(Decimal(1), rounding=ROUND_HALF_UP)), False
 
 
 def project(history: UsageHistory, growth: Growth) -> Projection:
@@ -146,19 +172,23 @@ def project(history: UsageHistory, growth: Growth) -> Projection:
     p0 = history.last.active_profiles
     g, gs = 1 + growth.profile_growth_pct / 100, 1 + growth.sms_growth_pct / 100
     kept = 1 - growth.cleanup_pct / 100
-    months, usage = [], []
+    months, usage, capped = [], [], False
     for t in range(1, growth.horizon + 1):
         month = add_months(history.last.month, t)
         profiles = p0 * g**t * (kept if t >= growth.cleanup_cycle else 1)
         emails = profiles * growth.emails_per_profile * growth.email_factor(month.month)
         credits = growth.sms_base_credits * gs**t * growth.sms_factor(month.month)
+        counts = (
+            _round(profiles, MAX_PROFILES),
+            _round(emails, MAX_SENDS),
+            _round(credits, MAX_CREDITS),
+        )
+        capped = capped or any(hit for _, hit in counts)
         months.append(month)
         usage.append(
-            UsageCycle(
-                active_profiles=_round(profiles), email_sends=_round(emails), sms_credits=_round(credits)
-            )
+            UsageCycle(active_profiles=counts[0][0], email_sends=counts[1][0], sms_credits=counts[2][0])
         )
-    return Projection(months=tuple(months), usage=tuple(usage))
+    return Projection(months=tuple(months), usage=tuple(usage), capped=capped)
 
 
 # ---------------------------------------------------------------- fitting
@@ -181,70 +211,113 @@ def _clamp(x: float, bounds: tuple[float, float]) -> float:
 
 def _seasonal(
     values: dict[int, list[float]], ordinary_mean: float, have_year: bool
-) -> tuple[list[float], dict[int, float | None]]:
-    """Month-of-year factors (January-October averaging 1) and the raw peak factors."""
+) -> tuple[tuple[float, ...], dict[int, float | None]]:
+    """Month-of-year factors (January-October averaging 1) and the raw peak factors.
+
+    With no ordinary month that has any use (an email-only store's SMS, an SMS-only store's
+    email) there is no pattern: every factor stays 1 and no peak is fitted.
+    """
     month_mean = {m: sum(v) / len(v) for m, v in values.items() if v}
     factors = [1.0] * 12
-    if have_year and ordinary_mean > 0:
-        ordinary = [month_mean[m] / ordinary_mean for m in range(1, 11) if m in month_mean]
+    ordinary = [month_mean[m] for m in range(1, 11) if m in month_mean]
+    usable = ordinary_mean > 0 and sum(ordinary) > 0
+    if have_year and usable:
         scale = sum(ordinary) / len(ordinary)
         for m in range(1, 11):
             if m in month_mean:
-                factors[m - 1] = month_mean[m] / ordinary_mean / scale
-    peaks: dict[int, float | None] = {}
-    for m in PEAK_MONTHS:
-        peaks[m] = month_mean[m] / ordinary_mean if m in month_mean and ordinary_mean > 0 else None
-    return factors, peaks
+                factors[m - 1] = round(_clamp(month_mean[m] / scale, (0.0, SEASON_MAX)), 4)
+    peaks: dict[int, float | None] = {
+        m: month_mean[m] / ordinary_mean if m in month_mean and ordinary_mean > 0 else None
+        for m in PEAK_MONTHS
+    }
+    return tuple(factors), peaks
 
 
 def fit(history: UsageHistory, horizon: int = 12) -> Fit:
-    """Slider defaults fitted from the history (method in the module docstring)."""
-    months = history.months
-    n = len(months)
-    have_year = n >= 12
+    """Slider defaults fitted from the history (method in the module docstring).
+
+    Works for any valid history (one month, email-only, SMS-only, months without profiles,
+    ten million profiles): every value lands inside the Growth bounds, and a clamped value
+    says so in its note.
+    """
     notes: dict[str, str] = {}
+    values: dict[str, object] = {"horizon": horizon}
+    values |= _fit_profile_growth(history, notes)
+    values |= _fit_email(history, notes)
+    values |= _fit_sms(history, notes)
+    return Fit(growth=Growth(**values), notes=notes)
 
-    # Profile growth: log-linear over every month with profiles.
-    pts = [(i, math.log(m.active_profiles)) for i, m in enumerate(months) if m.active_profiles > 0]
+
+def _bounded(x: float, bounds: tuple[float, float], what: str) -> tuple[float, str]:
+    """x clamped to bounds, and a note tail saying so when it was."""
+    y = _clamp(x, bounds)
+    return y, "" if y == x else f" (the history gives {x:,.1f}; {what} is limited to {y:,.0f})"
+
+
+def _fit_profile_growth(history: UsageHistory, notes: dict[str, str]) -> dict[str, float]:
+    """A compound monthly rate from the log-linear slope over every month with profiles."""
+    pts = [(i, math.log(m.active_profiles)) for i, m in enumerate(history.months) if m.active_profiles]
     slope = _slope(pts)
-    growth_pct = 0.0 if slope is None else _clamp((math.exp(slope) - 1) * 100, GROWTH_RANGE)
+    if slope is None:
+        notes["profile_growth_pct"] = (
+            "one month of history: no trend to fit, so 0% until you set it"
+            if len(history.months) == 1
+            else "fewer than two months with active profiles: no trend, so 0% until you set it"
+        )
+        return {"profile_growth_pct": 0.0}
+    pct, clamped = _bounded(_rate_pct(slope), GROWTH_RANGE, "the slider")
     notes["profile_growth_pct"] = (
-        f"fitted from {len(pts)} months of active profiles: {growth_pct:+.1f}% a month"
-        if slope is not None
-        else "one month of history: no trend to fit, so 0% until you set it"
+        f"fitted from {len(pts)} months of active profiles: {pct:+.1f}% a month{clamped}"
     )
+    return {"profile_growth_pct": round(pct, 2)}
 
-    # Emails per profile, with month-of-year factors.
+
+def _rate_pct(slope: float) -> float:
+    """A log-slope as a compound % a month; huge slopes saturate instead of overflowing."""
+    return (math.exp(min(slope, 50.0)) - 1) * 100
+
+
+def _fit_email(history: UsageHistory, notes: dict[str, str]) -> dict[str, object]:
+    """Emails per profile in an ordinary month, month-of-year factors, November/December peaks."""
     ratios: dict[int, list[float]] = {}
-    for m in months:
+    for m in history.months:
         if m.active_profiles > 0:
             ratios.setdefault(m.month.month, []).append(m.email_sends / m.active_profiles)
     ordinary = [r for mo, rs in ratios.items() if mo not in PEAK_MONTHS for r in rs]
     base_pool = ordinary or [r for rs in ratios.values() for r in rs]
     raw_epp = sum(base_pool) / len(base_pool) if base_pool else 0.0
-    season, peaks = _seasonal(ratios, raw_epp, have_year)
-    enough_ordinary = len(ordinary) >= 3
-    epp = raw_epp
+    season, peaks = _seasonal(ratios, raw_epp, len(history.months) >= 12)
+    epp, clamped = _bounded(raw_epp, (0.0, MAX_EMAILS_PER_PROFILE), "emails per profile")
     notes["emails_per_profile"] = (
-        f"mean of {len(base_pool)} {'ordinary ' if ordinary else ''}months: {epp:.1f} emails per profile"
+        f"mean of {len(base_pool)} {'ordinary ' if ordinary else ''}months: "
+        f"{epp:.1f} emails per profile{clamped}"
+        if base_pool
+        else "no month with active profiles: 0 until you set it"
     )
     notes["season"] = (
         "month-of-year pattern fitted from 12+ months"
-        if have_year
-        else "fewer than 12 months: no month-of-year pattern (every ordinary month alike)"
+        if len(history.months) >= 12 and raw_epp > 0
+        else "no month-of-year pattern (fewer than 12 months, or no emails): every ordinary month alike"
     )
-    peak_pct: dict[int, float] = {}
+    out: dict[str, object] = {"emails_per_profile": round(epp, 2), "season": season}
     for mo, name in ((11, "november_peak_pct"), (12, "december_peak_pct")):
-        factor = peaks[mo] if enough_ordinary else None
-        peak_pct[mo] = 0.0 if factor is None else _clamp((factor - 1) * 100, PEAK_RANGE)
+        factor = peaks[mo] if len(ordinary) >= 3 else None
         month_name = date(2000, mo, 1).strftime("%B")
+        if factor is None:
+            out[name] = 0.0
+            notes[name] = f"no {month_name} with 3+ ordinary months in the history: 0% until you set it"
+            continue
+        pct, clamped = _bounded((factor - 1) * 100, PEAK_RANGE, "the slider")
+        out[name] = round(pct, 1)
         notes[name] = (
-            f"fitted from {len(ratios[mo])} {month_name}(s): {peak_pct[mo]:+.0f}% over an ordinary month"
-            if factor is not None
-            else f"no {month_name} with 3+ ordinary months in the history: 0% until you set it"
+            f"fitted from {len(ratios[mo])} {month_name}(s): {pct:+.0f}% over an ordinary month{clamped}"
         )
+    return out
 
-    # SMS: a log-linear trend over ordinary months with credits, then factors around it.
+
+def _fit_sms(history: UsageHistory, notes: dict[str, str]) -> dict[str, object]:
+    """A log-linear trend over ordinary months with credits, then factors around it."""
+    months = history.months
     sms_pts = [
         (i, math.log(m.sms_credits))
         for i, m in enumerate(months)
@@ -252,60 +325,55 @@ def fit(history: UsageHistory, horizon: int = 12) -> Fit:
     ]
     sms_slope = _slope(sms_pts)
     if sms_slope is None:
-        positive = [(i, m.sms_credits) for i, m in enumerate(months) if m.sms_credits > 0]
-        level = positive[-1][1] if positive else 0.0  # too little to fit a trend: use the last value
+        positive = [m.sms_credits for m in months if m.sms_credits > 0]
+        level = positive[-1] if positive else 0  # too little to fit a trend: use the last value
         intercept = math.log(level) if level > 0 else None
-        sms_slope_used = 0.0
+        slope = 0.0
     else:
         mx = sum(x for x, _ in sms_pts) / len(sms_pts)
         my = sum(y for _, y in sms_pts) / len(sms_pts)
-        intercept = my - sms_slope * mx
-        sms_slope_used = sms_slope
-    sms_growth = _clamp((math.exp(sms_slope_used) - 1) * 100, GROWTH_RANGE)
-    sms_rel: dict[int, list[float]] = {}
+        intercept, slope = my - sms_slope * mx, sms_slope
+    rel: dict[int, list[float]] = {}
     if intercept is not None:
         for i, m in enumerate(months):
-            trend = math.exp(intercept + sms_slope_used * i)
-            sms_rel.setdefault(m.month.month, []).append(m.sms_credits / trend)
-    sms_ordinary = [r for mo, rs in sms_rel.items() if mo not in PEAK_MONTHS for r in rs]
-    sms_mean = sum(sms_ordinary) / len(sms_ordinary) if sms_ordinary else 1.0
-    sms_season, sms_peaks = _seasonal(sms_rel, sms_mean, have_year)
-    last_i = n - 1
-    s0 = math.exp(intercept + sms_slope_used * last_i) * sms_mean if intercept is not None else 0.0
+            rel.setdefault(m.month.month, []).append(m.sms_credits / _trend(intercept, slope, i))
+    ordinary = [r for mo, rs in rel.items() if mo not in PEAK_MONTHS for r in rs]
+    mean = sum(ordinary) / len(ordinary) if ordinary else 1.0
+    season, peaks = _seasonal(rel, mean, len(months) >= 12)
+    raw_s0 = _trend(intercept, slope, len(months) - 1) * mean if intercept is not None else 0.0
+    s0, clamped = _bounded(raw_s0, (0.0, float(MAX_CREDITS)), "SMS credits")
+    growth, growth_clamped = _bounded(_rate_pct(slope), GROWTH_RANGE, "the slider")
     notes["sms_base_credits"] = (
-        f"trend level at the last month: {s0:,.0f} credits in an ordinary month"
+        f"trend level at the last month: {s0:,.0f} credits in an ordinary month{clamped}"
         if s0
         else "no SMS credits in the history: 0 until you set it"
     )
     notes["sms_growth_pct"] = (
-        f"fitted from {len(sms_pts)} ordinary months of SMS credits: {sms_growth:+.1f}% a month"
+        f"fitted from {len(sms_pts)} ordinary months of SMS credits: {growth:+.1f}% a month"
+        f"{growth_clamped}"
         if sms_slope is not None
         else "not enough SMS history for a trend: 0% until you set it"
     )
-    sms_peak_pct: dict[int, float] = {}
+    out: dict[str, object] = {
+        "sms_base_credits": round(s0),
+        "sms_growth_pct": round(growth, 2),
+        "sms_season": season,
+    }
     for mo, name in ((11, "sms_november_peak_pct"), (12, "sms_december_peak_pct")):
-        factor = sms_peaks[mo] if len(sms_ordinary) >= 3 else None
-        sms_peak_pct[mo] = 0.0 if factor is None else _clamp((factor - 1) * 100, PEAK_RANGE)
-        notes[name] = (
-            f"fitted: {sms_peak_pct[mo]:+.0f}% over an ordinary month"
-            if factor is not None
-            else "not in the SMS history with 3+ ordinary months: 0% until you set it"
-        )
+        factor = peaks[mo] if len(ordinary) >= 3 else None
+        if factor is None:
+            out[name] = 0.0
+            notes[name] = "not in the SMS history with 3+ ordinary months: 0% until you set it"
+            continue
+        pct, clamped = _bounded((factor - 1) * 100, PEAK_RANGE, "the slider")
+        out[name] = round(pct, 1)
+        notes[name] = f"fitted: {pct:+.0f}% over an ordinary month{clamped}"
+    return out
 
-    growth = Growth(
-        horizon=horizon,
-        profile_growth_pct=round(growth_pct, 2),
-        emails_per_profile=round(epp, 2),
-        november_peak_pct=round(peak_pct[11], 1),
-        december_peak_pct=round(peak_pct[12], 1),
-        sms_base_credits=round(s0),
-        sms_growth_pct=round(sms_growth, 2),
-        sms_november_peak_pct=round(sms_peak_pct[11], 1),
-        sms_december_peak_pct=round(sms_peak_pct[12], 1),
-        season=tuple(round(f, 4) for f in season),
-        sms_season=tuple(round(f, 4) for f in sms_season),
-    )
-    return Fit(growth=growth, notes=notes)
+
+def _trend(intercept: float, slope: float, i: int) -> float:
+    """The fitted SMS trend at month index i (the exponent is capped: no overflow)."""
+    return math.exp(min(intercept + slope * i, 700.0))
 
 
 def typical_sms_credits(history: UsageHistory) -> int:

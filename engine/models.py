@@ -18,12 +18,27 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    StrictBool,
     field_validator,
     model_validator,
 )
 
 CENT = Decimal("0.01")
 MAX_HORIZON = 36
+
+# Input bounds (docs/billing-rules.md section 7, "Input bounds"): far above any real account, and
+# low enough that no sum, product or quantize in the engine can leave Decimal's default context
+# (28 digits): the largest amount is below 10**24 dollars, with cents.
+MAX_PROFILES = 100_000_000  # active profiles, and a tier's max_profiles
+MAX_SENDS = 10_000_000_000  # emails in one cycle, and a tier's monthly_email_sends
+MAX_CREDITS = 1_000_000_000  # SMS credits in one cycle, and a tier's monthly_credits
+MAX_TIERS = 1_000  # rows in one ladder
+MAX_CYCLE_NUMBER = 1_000  # a cycle number that may lie beyond the horizon (card fixed, price change)
+MAX_PRICE_USD = Decimal("10000000")  # a tier's monthly price; whole cents only
+MAX_REVENUE_USD = Decimal("1000")  # what one message is worth
+REVENUE_PLACES = 6  # a revenue per credit of $0.001 (or $0.000001) is kept exactly
+MAX_PRICE_CHANGE_PCT = Decimal("1000")
+PRICE_CHANGE_PLACES = 4
 
 
 def to_cents(amount: Decimal) -> Decimal:
@@ -41,8 +56,21 @@ Money = Annotated[Decimal, PlainSerializer(_money_str, return_type=str, when_use
 Usd = Annotated[Decimal, PlainSerializer(str, return_type=str, when_used="json")]
 """A USD amount given as input (a price, a revenue per message): written back exactly."""
 
-Count = Annotated[int, Field(ge=0)]
-"""A count of profiles, messages or credits: never negative."""
+Price = Annotated[Usd, Field(ge=0, le=MAX_PRICE_USD, decimal_places=2, allow_inf_nan=False)]
+"""A tier's monthly price: 0 to $10,000,000, whole cents (as the CSV price book requires)."""
+
+Revenue = Annotated[
+    Usd, Field(ge=0, le=MAX_REVENUE_USD, decimal_places=REVENUE_PLACES, allow_inf_nan=False)
+]
+"""What one blocked message is worth: 0 to $1,000, at most 6 decimals."""
+
+# Counts are strict integers: a boolean, a float or a string is not a count.
+Count = Annotated[int, Field(strict=True, ge=0, le=MAX_SENDS)]
+"""A count of profiles, messages or credits: never negative, never above the largest bound."""
+Profiles = Annotated[int, Field(strict=True, ge=0, le=MAX_PROFILES)]
+Sends = Annotated[int, Field(strict=True, ge=0, le=MAX_SENDS)]
+Credits = Annotated[int, Field(strict=True, ge=0, le=MAX_CREDITS)]
+CycleNumber = Annotated[int, Field(strict=True, ge=1, le=MAX_CYCLE_NUMBER)]
 
 
 class Frozen(BaseModel):
@@ -66,9 +94,9 @@ class PriceStatus(StrEnum):
 class EmailTier(Frozen):
     """One row of the email ladder: up to `max_profiles` active profiles, `monthly_email_sends` sends."""
 
-    max_profiles: Count
-    monthly_price_usd: Usd = Field(ge=0)
-    monthly_email_sends: Count
+    max_profiles: Profiles
+    monthly_price_usd: Price
+    monthly_email_sends: Sends
     status: PriceStatus = PriceStatus.USER
     source: str = ""
 
@@ -76,8 +104,8 @@ class EmailTier(Frozen):
 class SmsTier(Frozen):
     """One row of the SMS ladder: `monthly_credits` credits a month; (0, 0) means no SMS plan."""
 
-    monthly_credits: Count
-    monthly_price_usd: Usd = Field(ge=0)
+    monthly_credits: Credits
+    monthly_price_usd: Price
     status: PriceStatus = PriceStatus.USER
     source: str = ""
 
@@ -113,8 +141,8 @@ def _check_prices(prices: list[Decimal]) -> None:
 class PriceBook(Frozen):
     """Both ladders, each ordered from the smallest tier up (specification section 1)."""
 
-    email_tiers: tuple[EmailTier, ...] = Field(min_length=1)
-    sms_tiers: tuple[SmsTier, ...] = Field(default=(NO_SMS_PLAN,))
+    email_tiers: tuple[EmailTier, ...] = Field(min_length=1, max_length=MAX_TIERS)
+    sms_tiers: tuple[SmsTier, ...] = Field(default=(NO_SMS_PLAN,), max_length=MAX_TIERS)
     effective_from: date | None = None
 
     @field_validator("email_tiers")
@@ -172,7 +200,7 @@ class ManualDowngrade(Frozen):
     """One manual downgrade: the plan of `channel` moves down at the renewal that starts `cycle`
     (requested in the cycle before), to max(start plan, the plan the profiles need)."""
 
-    cycle: Annotated[int, Field(ge=1)]
+    cycle: Annotated[int, Field(strict=True, ge=1, le=MAX_HORIZON)]
     channel: Literal["email", "sms"]
     requested: DowngradeRequest = DowngradeRequest.AFTER_UPGRADES
 
@@ -182,14 +210,14 @@ class Policy(Frozen):
 
     email: Preference = Preference.NONE
     sms: Preference = Preference.NONE
-    auto_downgrade: bool = False
-    manual_downgrade: bool = False
+    auto_downgrade: StrictBool = False
+    manual_downgrade: StrictBool = False
     # A schedule of manual downgrades; `manual_downgrade` = one at every renewal on both channels.
-    manual_downgrades: tuple[ManualDowngrade, ...] = ()
+    manual_downgrades: tuple[ManualDowngrade, ...] = Field(default=(), max_length=2 * MAX_HORIZON)
     flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
-    sms_rollover: bool = False
-    card_failure_cycle: Annotated[int, Field(ge=1)] | None = None
-    card_fixed_cycle: Annotated[int, Field(ge=1)] | None = None
+    sms_rollover: StrictBool = False
+    card_failure_cycle: CycleNumber | None = None
+    card_fixed_cycle: CycleNumber | None = None
 
     @model_validator(mode="after")
     def _combinations(self) -> Policy:
@@ -200,12 +228,35 @@ class Policy(Frozen):
             )
         if self.auto_downgrade and self.manual_downgrade:
             raise ValueError("auto_downgrade: cannot be combined with manual_downgrade")
+        if self.manual_downgrades:
+            if self.auto_downgrade:
+                raise ValueError("manual_downgrades: cannot be combined with auto_downgrade")
+            if self.manual_downgrade:
+                raise ValueError(
+                    "manual_downgrades: a schedule cannot be combined with manual_downgrade "
+                    "(which already downgrades at every renewal)"
+                )
+            seen: set[tuple[int, str]] = set()
+            for d in self.manual_downgrades:
+                if (d.cycle, d.channel) in seen:
+                    raise ValueError(
+                        f"manual_downgrades: the {d.channel} downgrade at cycle {d.cycle} "
+                        "is scheduled twice"
+                    )
+                seen.add((d.cycle, d.channel))
         if self.card_fixed_cycle is not None:
             if self.card_failure_cycle is None:
                 raise ValueError("card_fixed_cycle: needs a card_failure_cycle before it")
             if self.card_fixed_cycle <= self.card_failure_cycle:
                 raise ValueError("card_fixed_cycle: must be after card_failure_cycle")
         return self
+
+    def scheduled_downgrade(self, cycle: int, channel: str) -> ManualDowngrade | None:
+        """The manual downgrade of `channel` scheduled for the renewal that starts `cycle`."""
+        for d in self.manual_downgrades:
+            if d.cycle == cycle and d.channel == channel:
+                return d
+        return None
 
     def preferences_active(self, cycle: int) -> bool:
         """A failed card payment disables flex and auto-upgrade until the owner fixes it (section 3)."""
@@ -217,24 +268,26 @@ class Policy(Frozen):
 class Start(Frozen):
     """The account today: profiles now and the plans in force (section 2)."""
 
-    active_profiles: Count
-    email_plan_profiles: Count | None = None
-    sms_plan_credits: Count = 0
+    active_profiles: Profiles
+    email_plan_profiles: Profiles | None = None
+    sms_plan_credits: Credits = 0
 
 
 class UsageCycle(Frozen):
     """What the brand wants to do in one cycle (section 2)."""
 
-    active_profiles: Count
-    email_sends: Count
-    sms_credits: Count
+    active_profiles: Profiles
+    email_sends: Sends
+    sms_credits: Credits
 
 
 class PriceChange(Frozen):
     """Every price times (1 + pct/100), rounded to cents, from `from_cycle` on (section 2)."""
 
-    pct: Decimal = Field(gt=-100)
-    from_cycle: Annotated[int, Field(ge=1)]
+    pct: Decimal = Field(
+        gt=-100, le=MAX_PRICE_CHANGE_PCT, decimal_places=PRICE_CHANGE_PLACES, allow_inf_nan=False
+    )
+    from_cycle: CycleNumber
 
 
 class Scenario(Frozen):
@@ -245,8 +298,19 @@ class Scenario(Frozen):
     usage: tuple[UsageCycle, ...] = Field(min_length=1, max_length=MAX_HORIZON)
     policy: Policy = Policy()
     price_change: PriceChange | None = None
-    revenue_per_email_usd: Usd = Field(default=Decimal("0"), ge=0)
-    revenue_per_sms_credit_usd: Usd = Field(default=Decimal("0"), ge=0)
+    revenue_per_email_usd: Revenue = Decimal("0")
+    revenue_per_sms_credit_usd: Revenue = Decimal("0")
+
+    @model_validator(mode="after")
+    def _schedule_within_horizon(self) -> Scenario:
+        n = len(self.usage)
+        for i, d in enumerate(self.policy.manual_downgrades):
+            if d.cycle > n:
+                raise ValueError(
+                    f"policy.manual_downgrades[{i}].cycle: cycle {d.cycle} is beyond the usage "
+                    f"horizon ({n} cycle{'' if n == 1 else 's'})"
+                )
+        return self
 
 
 # ---------------------------------------------------------------- result
@@ -268,6 +332,7 @@ class EventKind(StrEnum):
     AUTO_UPGRADE = "auto_upgrade"
     FLEX = "flex"
     DOWNGRADE = "downgrade"
+    DOWNGRADE_CANCELLED = "downgrade_cancelled"
     BLOCK = "block"
     CARD_FAILURE = "card_failure"
     CARD_FIXED = "card_fixed"
@@ -318,6 +383,14 @@ class CycleBill(Frozen):
     sms_credits_demand: int
     sms_credits_available: int
     preferences_active: bool
+    # Plan moves down that took effect at this cycle's renewal, so a comparison can count actions.
+    email_manual_downgrade: bool = False
+    sms_manual_downgrade: bool = False
+    email_auto_downgrade: bool = False
+    # Blocked messages above what the top tier carries (for SMS: plus carried-in credits):
+    # Klaviyo prices them by quote, so they are not lost revenue (section 7).
+    emails_above_top: int = 0
+    sms_credits_above_top: int = 0
 
 
 class SimulationResult(Frozen):
@@ -327,4 +400,9 @@ class SimulationResult(Frozen):
     lost_revenue_usd: Money
     emails_blocked: int
     sms_credits_blocked: int
+    # Of the blocked messages, those above the top tier (by quote, not in lost_revenue_usd), and
+    # the number of cycles flagged custom_quote.
+    emails_above_top: int = 0
+    sms_credits_above_top: int = 0
+    custom_quote_cycles: int = 0
     cycles: tuple[CycleBill, ...]

@@ -17,7 +17,17 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from engine.models import EmailTier, PriceBook, PriceStatus, SmsTier
+from engine.models import (
+    MAX_CREDITS,
+    MAX_PRICE_USD,
+    MAX_PROFILES,
+    MAX_SENDS,
+    MAX_TIERS,
+    EmailTier,
+    PriceBook,
+    PriceStatus,
+    SmsTier,
+)
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "pricing"
 EMAIL_FILE, SMS_FILE, CREDITS_FILE = (
@@ -46,6 +56,13 @@ CREDITS_COLUMNS = (
     "as_of",
 )
 OPTIONAL_COLUMNS = frozenset({"as_of", "mms_credits"})
+# The engine's input bounds (engine/models.py), checked here so the message names the cell.
+COUNT_BOUNDS = {
+    "max_profiles": MAX_PROFILES,
+    "monthly_email_sends": MAX_SENDS,
+    "monthly_credits": MAX_CREDITS,
+}
+MAX_CREDITS_PER_MESSAGE = 1_000
 STATUSES = ", ".join(s.value for s in PriceStatus)
 
 
@@ -99,6 +116,9 @@ class _Cells:
             raise self.fail(column, f"{raw!r} is not a whole number (write it like 10000)")
         if value < 0:
             raise self.fail(column, f"{raw} is negative; counts start at 0")
+        most = COUNT_BOUNDS.get(column, MAX_CREDITS_PER_MESSAGE)
+        if value > most:  # checked before int(): 1e1000000 must not become a huge integer
+            raise self.fail(column, f"{raw} is above {most:,}, the largest this explorer handles")
         return int(value)
 
     def money(self, column: str) -> Decimal:
@@ -113,7 +133,9 @@ class _Cells:
             raise self.fail(column, f"{raw!r} is not an amount in US dollars")
         if value < 0:
             raise self.fail(column, f"{raw} is negative; a price is 0 or more")
-        if value.as_tuple().exponent < -2:
+        if value > MAX_PRICE_USD:
+            raise self.fail(column, f"{raw} is above ${MAX_PRICE_USD:,}, the largest monthly price")
+        if value.normalize().as_tuple().exponent < -2:
             raise self.fail(column, f"{raw} has more than 2 decimals; prices are in whole cents")
         return value
 
@@ -182,6 +204,8 @@ def _versions(cells: list[_Cells]) -> dict[date, list[_Cells]]:
 
 def _check_ladder(rows: list[_Cells], values: list, column: str) -> None:
     """Tiers go strictly up: no repeats, no rows out of order (a gap or overlap shows up as one)."""
+    if len(values) > MAX_TIERS:
+        raise rows[MAX_TIERS].fail(None, f"a ladder has at most {MAX_TIERS:,} tiers")
     for i in range(1, len(values)):
         if values[i] <= values[i - 1]:
             raise rows[i].fail(

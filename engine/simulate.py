@@ -17,6 +17,7 @@ from decimal import Decimal
 from engine.models import (
     Channel,
     CycleBill,
+    DowngradeRequest,
     Event,
     EventKind,
     FlexFeeBasis,
@@ -104,11 +105,24 @@ class Sending:
     flex_usd: Decimal = ZERO
     flexes: int = 0
     custom_quote: bool = False
+    above_top: int = 0  # blocked messages above the top tier's limit: by quote, not lost
 
 
 def _day(level: int, demand: int) -> int:
     """The day of a 30-day cycle on which even sending reaches `level` messages."""
     return max(1, min(CYCLE_DAYS, math.ceil(CYCLE_DAYS * level / demand)))
+
+
+def _flex_fee(ladder: Ladder, plan: int, k: int, basis: FlexFeeBasis, cycle: int) -> Decimal:
+    """The fee of one flex from tier k to k + 1 on a cycle whose plan is `plan` (section 3.3)."""
+    if basis is FlexFeeBasis.DIFFERENCE:  # a temporary upgrade: the price step, at this cycle's prices
+        return ladder.price(k + 1, cycle) - ladder.price(k, cycle)
+    bought = (
+        ladder.sends[k + 1] - ladder.sends[k] if basis is FlexFeeBasis.EXTRA else ladder.sends[k + 1]
+    )
+    # The plan's unit price times what is bought: multiply first, then divide, then round per flex,
+    # so an exact half cent rounds up instead of being lost to a rounded quotient.
+    return to_cents(ladder.price(plan, cycle) * bought / ladder.sends[plan])
 
 
 def send(
@@ -148,12 +162,9 @@ def send(
             )
         result.limit = ladder.sends[result.tier] + carried_in
     elif preference is Preference.FLEX:
-        rate = ladder.price(tier, cycle) / ladder.sends[tier]  # the current plan's unit price
         k = tier
         while demand > ladder.sends[k] + carried_in and k < ladder.top:
-            extra = ladder.sends[k + 1] - ladder.sends[k]
-            bought = extra if basis is FlexFeeBasis.EXTRA else ladder.sends[k + 1]
-            fee = to_cents(rate * bought)  # rounded per flex (section 3.3)
+            fee = _flex_fee(ladder, tier, k, basis, cycle)
             result.flex_usd += fee
             result.flexes += 1
             events.append(
@@ -171,13 +182,17 @@ def send(
 
     result.sent = min(demand, result.limit)
     result.blocked = demand - result.sent
-    if result.blocked and preference is not Preference.NONE:
-        result.custom_quote = True  # demand above the top row (section 3.3, last point)
+    # Demand above what the top tier carries is priced by Klaviyo by quote (section 3.3, last
+    # point), whatever the preference: that part is not lost, only unpriced (our decision, 7).
+    result.above_top = min(result.blocked, max(0, demand - ladder.sends[ladder.top] - carried_in))
+    if result.above_top:
+        result.custom_quote = True
         events.append(
             _event(
                 kind=EventKind.CUSTOM_QUOTE,
                 channel=channel,
-                message=f"{ladder.name} demand is above the top tier: Klaviyo prices this by quote",
+                message=f"{ladder.name} demand is {result.above_top:,} {unit} above what the top "
+                "tier carries: Klaviyo prices this by quote",
             )
         )
     if result.blocked:
@@ -230,6 +245,9 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
     c, s, carried, profiles = start_plan, start_sms, 0, start.active_profiles
     rev_email, rev_credit = scenario.revenue_per_email_usd, scenario.revenue_per_sms_credit_usd
 
+    # The auto-upgrade event of each channel in the cycle before, if any: it cancels a manual
+    # downgrade requested at that cycle's start (section 3.1).
+    upgraded_last: dict[Channel, Event | None] = {Channel.EMAIL: None, Channel.SMS: None}
     cycles: list[CycleBill] = []
     for cycle, use in enumerate(scenario.usage, start=1):
         events: list[Event] = []
@@ -254,14 +272,15 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
 
         # 3.1 renewal, email plan
         needed, over_top = email.cover(profiles)
-        if policy.manual_downgrade:
+        email_manual = email_auto = False
+        if _downgrade_due(policy, cycle, Channel.EMAIL, upgraded_last, events):
             target = max(start_plan, needed)
             if target < c:
                 events.append(_downgrade(email, c, target, "by hand"))
-                c = target
+                c, email_manual = target, True
         elif policy.auto_downgrade and active and policy.email is Preference.FLEX and needed < c:
             events.append(_downgrade(email, c, c - 1, "automatically (one tier)"))
-            c -= 1
+            c, email_auto = c - 1, True
         profile_upgrades = 0
         if needed > c:
             profile_upgrades = needed - c
@@ -287,9 +306,10 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
         email_base = email.price(c, cycle)
 
         # 3.2 renewal, SMS plan
-        if policy.manual_downgrade and s > start_sms:
+        sms_manual = False
+        if _downgrade_due(policy, cycle, Channel.SMS, upgraded_last, events) and s > start_sms:
             events.append(_downgrade(sms, s, start_sms, "by hand"))
-            s, carried = start_sms, 0
+            s, carried, sms_manual = start_sms, 0, True
         sms_base = sms.price(s, cycle)
 
         # 3.3 email sending
@@ -318,7 +338,9 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
         total = (
             email_base + mail.upgrade_usd + mail.flex_usd + sms_base + text.upgrade_usd + text.flex_usd
         )
-        lost = to_cents(mail.blocked * rev_email + text.blocked * rev_credit)
+        lost = to_cents(
+            (mail.blocked - mail.above_top) * rev_email + (text.blocked - text.above_top) * rev_credit
+        )
         cycles.append(
             _bill(
                 cycle=cycle,
@@ -351,17 +373,69 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
                 sms_credits_demand=use.sms_credits,
                 sms_credits_available=available,
                 preferences_active=active,
+                email_manual_downgrade=email_manual,
+                sms_manual_downgrade=sms_manual,
+                email_auto_downgrade=email_auto,
+                emails_above_top=mail.above_top,
+                sms_credits_above_top=text.above_top,
             )
         )
         carried, profiles = carried_out, use.active_profiles
+        if policy.manual_downgrades:  # only a schedule can be cancelled
+            upgraded_last = {
+                Channel.EMAIL: _upgrade_event(events, Channel.EMAIL) if mail.upgrades else None,
+                Channel.SMS: _upgrade_event(events, Channel.SMS) if text.upgrades else None,
+            }
 
     return SimulationResult(
         total_usd=sum((b.total_usd for b in cycles), ZERO),
         lost_revenue_usd=sum((b.lost_revenue_usd for b in cycles), ZERO),
         emails_blocked=sum(b.emails_blocked for b in cycles),
         sms_credits_blocked=sum(b.sms_credits_blocked for b in cycles),
+        emails_above_top=sum(b.emails_above_top for b in cycles),
+        sms_credits_above_top=sum(b.sms_credits_above_top for b in cycles),
+        custom_quote_cycles=sum(1 for b in cycles if b.custom_quote),
         cycles=tuple(cycles),
     )
+
+
+def _upgrade_event(events: list[Event], channel: Channel) -> Event | None:
+    """The cycle's last auto-upgrade on `channel`, if any."""
+    ups = [e for e in events if e.kind is EventKind.AUTO_UPGRADE and e.channel is channel]
+    return ups[-1] if ups else None
+
+
+def _downgrade_due(
+    policy: Policy,
+    cycle: int,
+    channel: Channel,
+    upgraded_last: dict[Channel, Event | None],
+    events: list[Event],
+) -> bool:
+    """Whether a manual downgrade of `channel` is to be applied at this cycle's renewal.
+
+    `manual_downgrade` asks for one at every renewal, after each cycle's upgrades. A scheduled
+    one requested at the start of the cycle before is cancelled by an auto-upgrade in that cycle
+    (help article 8356575957275); the cancellation is an event, the downgrade does not happen.
+    """
+    if policy.manual_downgrade:
+        return True
+    wanted = policy.scheduled_downgrade(cycle, channel.value)
+    if wanted is None:
+        return False
+    upgrade = upgraded_last[channel]
+    if wanted.requested is DowngradeRequest.CYCLE_START and upgrade is not None:
+        events.append(
+            _event(
+                kind=EventKind.DOWNGRADE_CANCELLED,
+                channel=channel,
+                message=f"the {channel.value} downgrade requested at the start of cycle "
+                f"{cycle - 1} was cancelled by that cycle's upgrade: {upgrade.message}. "
+                "Request a downgrade after the cycle's last upgrade",
+            )
+        )
+        return False
+    return True
 
 
 def _downgrade(ladder: Ladder, old: int, new: int, how: str) -> Event:

@@ -66,15 +66,37 @@ def test_next_cycle_starts_on_the_unflexed_plan():
     assert bills[1].total_usd == usd("150")
 
 
-def test_top_of_the_ladder_demand_above_it_is_blocked_and_custom_quote():
+def test_top_of_the_ladder_demand_above_it_is_by_quote_under_every_setting():
     start = Start(active_profiles=240000)
-    for policy in (FLEX, AUTO):
-        bill = run([(240000, 2600000, 0)], policy=policy, start=start).cycles[0]
-        assert bill.emails_blocked == 100000
-        assert bill.custom_quote
+    for policy in (Policy(), FLEX, AUTO):
+        result = run([(240000, 2600000, 0)], policy=policy, start=start, revenue_per_email_usd="1")
+        bill = result.cycles[0]
+        assert (bill.emails_blocked, bill.emails_above_top) == (100000, 100000)
+        assert bill.custom_quote and result.custom_quote_cycles == 1
         assert any(e.kind is EventKind.CUSTOM_QUOTE for e in bill.events)
-    none = run([(240000, 2600000, 0)], start=start).cycles[0]
-    assert none.emails_blocked == 100000 and not none.custom_quote
+        assert bill.lost_revenue_usd == 0  # priced by quote, not lost
+        assert (result.emails_above_top, result.lost_revenue_usd) == (100000, 0)
+
+
+def test_stop_sending_below_the_top_loses_only_the_part_up_to_the_top_tier():
+    # 10,000 plan (100,000 sends), no upgrades: 2,600,000 emails, the top tier carries 2,500,000
+    result = run([(9000, 2600000, 0)], start=PLAN_10K, revenue_per_email_usd="0.01")
+    bill = result.cycles[0]
+    assert (bill.emails_blocked, bill.emails_above_top) == (2500000, 100000)
+    assert bill.lost_revenue_usd == usd("24000.00")  # 2,400,000 x $0.01
+    assert bill.custom_quote
+
+
+def test_sms_above_the_top_tier_counts_carried_in_credits():
+    top = BOOK.sms_tiers[-1].monthly_credits
+    start = Start(active_profiles=9000, email_plan_profiles=10000, sms_plan_credits=top)
+    policy = Policy(sms="auto_upgrade", sms_rollover=True)
+    usage = [(9000, 0, top - 1000), (9000, 0, top + 1500)]  # 1,000 credits roll into cycle 2
+    result = run(usage, policy=policy, start=start, revenue_per_sms_credit_usd="0.01")
+    bill = result.cycles[1]
+    assert (bill.sms_credits_blocked, bill.sms_credits_above_top) == (500, 500)
+    assert bill.custom_quote and bill.lost_revenue_usd == 0
+    assert result.sms_credits_above_top == 500 and result.custom_quote_cycles == 1
 
 
 def test_profiles_above_the_top_tier_use_the_top_price_and_flag_custom_quote():

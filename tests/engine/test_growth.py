@@ -14,6 +14,7 @@ from engine.growth import (
     project,
     typical_sms_credits,
 )
+from engine.models import MAX_PROFILES, MAX_SENDS
 
 
 def history(
@@ -150,3 +151,94 @@ def test_typical_sms_credits_ignores_the_peak():
 def test_add_months_crosses_years():
     assert add_months(date(2026, 11, 1), 2) == date(2027, 1, 1)
     assert add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
+
+
+def _inside_bounds(g: Growth) -> None:
+    """Re-validating the fitted Growth checks every bound (ranges, no NaN or infinity)."""
+    assert Growth.model_validate(g.model_dump()) == g
+
+
+def test_fit_of_an_email_only_history_of_18_months():
+    result = fit(history(18, sms=0, peaks={11: 0.5}))
+    g = result.growth
+    assert (g.sms_base_credits, g.sms_growth_pct, g.sms_november_peak_pct) == (0, 0.0, 0.0)
+    assert g.sms_season == (1.0,) * 12
+    assert g.emails_per_profile == pytest.approx(8.0, abs=0.02)
+    assert g.november_peak_pct == pytest.approx(50, abs=0.5)
+    assert "no SMS credits" in result.notes["sms_base_credits"]
+    _inside_bounds(g)
+    assert all(u.sms_credits == 0 for u in project(history(18, sms=0), g).usage)
+
+
+def test_fit_of_an_sms_only_history_of_18_months():
+    result = fit(history(18, epp=0, sms=3000, gs=0.01, sms_peaks={11: 1.0}))
+    g = result.growth
+    assert (g.emails_per_profile, g.november_peak_pct) == (0.0, 0.0)
+    assert g.season == (1.0,) * 12
+    assert g.sms_growth_pct == pytest.approx(1.0, abs=0.05)
+    assert g.sms_november_peak_pct == pytest.approx(100, abs=1)
+    _inside_bounds(g)
+
+
+def test_fit_with_months_without_profiles():
+    months = [
+        HistoryMonth(
+            month=add_months(date(2025, 1, 1), i), active_profiles=0, email_sends=0, sms_credits=0
+        )
+        for i in range(14)
+    ]
+    result = fit(UsageHistory(months=months))
+    g = result.growth
+    assert (g.profile_growth_pct, g.emails_per_profile, g.sms_base_credits) == (0.0, 0.0, 0)
+    assert "no month with active profiles" in result.notes["emails_per_profile"]
+    _inside_bounds(g)
+    # one month with profiles among empty ones
+    months[5] = months[5].model_copy(update={"active_profiles": 500, "email_sends": 4000})
+    _inside_bounds(fit(UsageHistory(months=months)).growth)
+
+
+@pytest.mark.parametrize("epp", [21, 23, 25])
+def test_fit_of_an_extreme_store(epp):
+    h = history(18, profiles=10_000_000, epp=epp, g=0.05, peaks={11: 1.5, 12: 1.0}, sms=5_000_000)
+    g = fit(h).growth
+    assert g.emails_per_profile == pytest.approx(epp, abs=0.05)
+    _inside_bounds(g)
+    path = project(h, g.model_copy(update={"horizon": 36, "profile_growth_pct": 20.0}))
+    assert path.capped  # 10 million profiles growing 20% a month pass the engine's bounds
+    assert max(u.active_profiles for u in path.usage) == MAX_PROFILES
+    assert max(u.email_sends for u in path.usage) <= MAX_SENDS
+
+
+def test_fit_clamps_what_the_bounds_cannot_hold_and_says_so():
+    months = [
+        HistoryMonth(
+            month=add_months(date(2025, 1, 1), i), active_profiles=1, email_sends=5000, sms_credits=0
+        )
+        for i in range(3)
+    ]
+    result = fit(UsageHistory(months=months))
+    assert result.growth.emails_per_profile == 100.0
+    assert "limited to 100" in result.notes["emails_per_profile"]
+
+
+def test_fit_of_one_month_email_only_and_sms_only():
+    for kw in ({"sms": 0}, {"epp": 0}, {"profiles": 0}):
+        _inside_bounds(fit(history(1, **kw)).growth)
+
+
+def test_growth_rejects_nan_and_values_beyond_the_bounds():
+    for bad in (
+        {"emails_per_profile": float("nan")},
+        {"emails_per_profile": 101},
+        {"sms_base_credits": 2e9},
+        {"profile_growth_pct": float("inf")},
+        {"season": (11.0,) + (1.0,) * 11},
+        {"horizon": True},
+    ):
+        with pytest.raises(ValidationError):
+            Growth(**bad)
+
+
+def test_a_projection_within_bounds_is_not_capped():
+    h = history(3)
+    assert not project(h, fit(h).growth).capped

@@ -134,3 +134,22 @@ def test_sms_no_plan_row_is_added_when_missing_and_must_cost_zero():
 def test_money_with_dollar_sign_and_thousands_separator_is_read():
     text = HEADER + '2025-12-29,500,"$1,380",5000,official,src,\n'
     assert parse_email_tiers(text)[date(2025, 12, 29)][0].monthly_price_usd == Decimal("1380")
+
+
+@pytest.mark.parametrize(
+    ("row", "column", "words"),
+    [
+        ("2025-12-29,1e1000000,20,5000,official,x,\n", "max_profiles", "above 100,000,000"),
+        ("2025-12-29,500,20,1e1000000,official,x,\n", "monthly_email_sends", "above 10,000,000,000"),
+        ("2025-12-29,500,1e12,5000,official,x,\n", "monthly_price_usd", "largest monthly price"),
+    ],
+)
+def test_a_value_above_the_engines_bounds_names_row_and_column(row, column, words):
+    error = fault(HEADER + row)
+    assert (error.row, error.column) == (2, column)
+    assert words in error.problem
+
+
+def test_a_ladder_of_more_than_1000_tiers_is_rejected():
+    rows = "".join(f"2025-12-29,{500 + i},20,{5000 + i},official,x,\n" for i in range(1001))
+    assert "at most 1,000 tiers" in fault(HEADER + rows).problem

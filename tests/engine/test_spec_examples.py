@@ -40,6 +40,12 @@ EXAMPLES = {
         "2370.00",
         "0.00",
     ),
+    "flex_difference": (
+        {"email": "flex", "sms": "flex", "flex_fee_basis": "difference"},
+        ["165.00", "431.00", "165.00"],
+        "761.00",
+        "0.00",
+    ),
     "auto_upgrade": (
         {"email": "auto_upgrade", "sms": "auto_upgrade"},
         ["165.00", "431.00", "431.00"],
@@ -86,6 +92,18 @@ def test_flex_whole_charges_1785_email_and_90_sms():
         "cycles"
     ][1]
     assert (cycle2["email_flex_usd"], cycle2["sms_flex_usd"]) == ("1785.00", "90.00")
+
+
+def test_flex_difference_charges_each_price_step_and_keeps_the_plan():
+    cycles = cli_json(
+        "simulate", "-", stdin=scenario(email="flex", sms="flex", flex_fee_basis="difference")
+    )["cycles"]
+    cycle2 = cycles[1]
+    fees = [e["amount_usd"] for e in cycle2["events"] if e["kind"] == "flex" and e["channel"] == "email"]
+    # 10,000 plan $150 -> 10,500 $175 -> ... -> 13,500 $325 -> 15,000 $350 -> 20,000 $375
+    assert fees == ["25.00"] * 9  # every step of the bundled ladder from 10,000 to 20,000 is $25
+    assert (cycle2["email_flex_usd"], cycle2["sms_flex_usd"]) == ("225.00", "41.00")  # 375-150, 56-15
+    assert (cycle2["email_plan_profiles"], cycles[2]["email_base_usd"]) == (10000, "150.00")
 
 
 def test_auto_upgrade_moves_to_20000_and_5000_credits_and_stays():

@@ -100,6 +100,49 @@ CASES = {
         "policy.card_fixed_cycle",
         "after card_failure_cycle",
     ),
+    "manual_downgrades with auto_downgrade": (
+        with_change(
+            "policy",
+            {
+                "email": "flex",
+                "auto_downgrade": True,
+                "manual_downgrades": [{"cycle": 1, "channel": "email"}],
+            },
+        ),
+        "policy.manual_downgrades",
+        "auto_downgrade",
+    ),
+    "manual_downgrades with manual_downgrade": (
+        with_change(
+            "policy",
+            {"manual_downgrade": True, "manual_downgrades": [{"cycle": 1, "channel": "sms"}]},
+        ),
+        "policy.manual_downgrades",
+        "manual_downgrade",
+    ),
+    "manual downgrade beyond the horizon": (
+        with_change("policy", {"manual_downgrades": [{"cycle": 2, "channel": "email"}]}),
+        "policy.manual_downgrades[0].cycle",
+        "beyond the usage horizon (1 cycle)",
+    ),
+    "manual downgrade scheduled twice": (
+        with_change(
+            "policy",
+            {
+                "manual_downgrades": [
+                    {"cycle": 1, "channel": "email"},
+                    {"cycle": 1, "channel": "email", "requested": "cycle_start"},
+                ]
+            },
+        ),
+        "policy.manual_downgrades",
+        "scheduled twice",
+    ),
+    "manual downgrade of an unknown channel": (
+        with_change("policy", {"manual_downgrades": [{"cycle": 1, "channel": "push"}]}),
+        "policy.manual_downgrades[0].channel",
+        "email",
+    ),
     "unknown field": (with_change("policy", {"emial": "flex"}), "policy.emial", "not a known field"),
     "unknown preference": (with_change("policy", {"email": "upgrade"}), "policy.email", "none"),
     "missing start": ({"usage": GOOD["usage"]}, "start", "is required"),
