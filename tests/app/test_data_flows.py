@@ -205,6 +205,9 @@ def test_email_only_18_months_loads(app):
     assert len(h) == 18 and months(app)[0] == "2024-06" and months(app)[-1] == "2025-11"
     assert all(m.sms_credits == 0 for m in h)
     assert (h[-1].active_profiles, h[-1].email_sends) == (9000 + 120 * 17, 52000 + 800 * 17)
+    app.switch_page("pages/explore.py").run()  # the growth fit of an email-only store (engine)
+    assert not app.exception, app.exception[0].stack_trace
+    assert shown_bills(app) and all(bill > 0 for bill in shown_bills(app).values())
 
 
 def test_european_semicolon_file_with_thousands_dots(app):
