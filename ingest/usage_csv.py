@@ -304,6 +304,12 @@ def read_usage_csv(
 
     rows: list[tuple[int, list[str]]] = []
     for number, cells in body:
+        if any(c.strip() for c in cells[len(headers) :]):
+            raise UsageFileError(
+                f"Row {number} has {len(cells)} cells but row 1 has {len(headers)} headers. A number "
+                f"written with a {DELIMITERS[sep]} inside (like 1,083) must be in quotes: save the file "
+                "from the spreadsheet as CSV again, or write numbers without separators."
+            )
         if cell(cells, "month").strip().lower() in TOTAL_WORDS:
             notes.append(f"Left out row {number}: it is a total, not a month.")
             continue

@@ -322,3 +322,9 @@ def test_the_engines_own_bounds_are_reported_with_row_and_column(monkeypatch):
     monkeypatch.setattr(usage, "HistoryMonth", Tight)
     with pytest.raises(UsageFileError, match=r"Row 3, column 'Profiles': '5000' cannot be used \("):
         read_usage_csv(b"Month,Profiles,Emails\n2026-09,10,100\n2026-10,5000,100\n", "b.csv")
+
+
+def test_a_row_wider_than_the_header_is_refused_not_shifted():
+    data = b"month,active_profiles,email_sends\n2026-09,1,083,100\n2026-10,1,2\n"
+    with pytest.raises(UsageFileError, match="Row 2 has 4 cells but row 1 has 3 headers"):
+        read_usage_csv(data, "w.csv")
