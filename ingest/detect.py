@@ -385,6 +385,14 @@ class DateCell:
             return None
         return date(self.year, m, 1)
 
+    def day_of(self, order: str | None) -> date | None:
+        """The full date, where the cell has a day."""
+        month = self.month(order)
+        if month is None:
+            return None
+        day = self.day if self.fixed is not None else (self.b if order == MONTH_FIRST else self.a)
+        return month.replace(day=day) if day else None
+
 
 def read_date(raw: str, serials: bool = False) -> DateCell | None:
     """A month cell in any common form; None if it is not a date. Cost bounded by length."""

@@ -11,7 +11,8 @@ over the whole month column.
   mapping step. **A billing cycle is labelled by the month it starts in**: the cycle from
   15 Oct to 14 Nov 2025 is Oct 2025 (the month most of its days fall in, for a cycle starting
   by the 16th, and the month Klaviyo's invoice for it is dated). SMS credits are preferred
-  over SMS sent; rows are sorted oldest first.
+  over SMS sent; rows are sorted oldest first; a newest cycle whose end date is today or later
+  is left out (Klaviyo counts a running cycle to date), with a note.
 - Other headers are matched case-insensitively against synonyms; a column whose cells are all
   dates is taken as the month. When profiles or emails cannot be matched by name, the caller
   gets `ColumnMappingNeeded` with the headers and our guesses by content, shows a mapping step,
@@ -118,6 +119,13 @@ SYNONYMS = {
 MAX_ROWS = 1000  # data rows: a usage file has one per month
 MIN_MONTH = date(2000, 1, 1)  # Klaviyo began in 2012; earlier months are a typo
 TOTAL_WORDS = {"total", "totals", "sum", "grand total"}
+CYCLE_END = {
+    "billing cycle end",
+    "cycle end",
+    "cycle end date",
+    "billing cycle end date",
+    "usage cycle end",
+}
 
 
 class ColumnMappingNeeded(UsageFileError):
@@ -321,6 +329,7 @@ def read_usage_csv(
         [(n, cell(c, "month")) for n, c in rows], names["month"], date_order, today
     )
     notes += more
+    rows, months = _drop_running_cycle(rows, months, headers, order, today, notes)
     count_keys = [k for k in ("active_profiles", "email_sends", credits_key) if k]
     style = detect_number_style([(n, names[k], cell(c, k)) for n, c in rows for k in count_keys])
     if style.note:
@@ -454,6 +463,33 @@ def _read_months(
             "(a cycle from 15 Oct to 14 Nov is Oct)."
         )
     return months, order, notes
+
+
+def _drop_running_cycle(
+    rows: list[tuple[int, list[str]]],
+    months: list[date],
+    headers: list[str],
+    order: str | None,
+    today: date,
+    notes: list[str],
+) -> tuple[list[tuple[int, list[str]]], list[date]]:
+    """Leave out the newest cycle when its end column says it has not ended yet: Klaviyo's
+    export counts a running cycle to date, so its emails would read as a sudden drop."""
+    ends = [i for i, h in enumerate(headers) if normalise_header(h) in CYCLE_END]
+    if not ends or len(rows) < 2:
+        return rows, months
+    newest = max(range(len(months)), key=months.__getitem__)
+    number, cells = rows[newest]
+    raw = cells[ends[0]] if ends[0] < len(cells) else ""
+    got = read_date(raw)
+    end = got.day_of(order) if got else None
+    if end is None or end < today:
+        return rows, months
+    notes.append(
+        f"Left out row {number} ({months[newest]:%b %Y}): that cycle runs until {end:%d %b %Y}, so "
+        "its counts are not complete yet."
+    )
+    return rows[:newest] + rows[newest + 1 :], months[:newest] + months[newest + 1 :]
 
 
 def _is_run(months: list[date | None]) -> bool:

@@ -328,3 +328,16 @@ def test_a_row_wider_than_the_header_is_refused_not_shifted():
     data = b"month,active_profiles,email_sends\n2026-09,1,083,100\n2026-10,1,2\n"
     with pytest.raises(UsageFileError, match="Row 2 has 4 cells but row 1 has 3 headers"):
         read_usage_csv(data, "w.csv")
+
+
+def test_a_klaviyo_cycle_still_running_is_left_out():
+    text = (
+        "Billing Cycle Start,Billing Cycle End,Active Profiles,Emails Sent,SMS Credits Used\n"
+        "10/15/2025,11/14/2025,200,700,45\n09/15/2025,10/14/2025,100,1000,25\n"
+        "08/15/2025,09/14/2025,90,900,20\n"
+    )
+    running = read_usage_csv(text.encode(), "k.csv", today=date(2025, 11, 3))
+    assert [f"{m.month:%Y-%m}" for m in running.history.months] == ["2025-08", "2025-09"]
+    assert "Left out row 2 (Oct 2025): that cycle runs until 14 Nov 2025" in " ".join(running.notes)
+    ended = read_usage_csv(text.encode(), "k.csv", today=date(2025, 11, 15))
+    assert ended.history.last.email_sends == 700
