@@ -72,8 +72,9 @@ def usage_uploader() -> None:
         state.set_usage(replace(outcome, from_upload=True))
         st.session_state[LOADED] = upload.file_id
         notes = " ".join(plain(n, MESSAGE_CHARS) for n in outcome.notes)
-        months = len(outcome.history.months)
-        state.flash("success", f"Loaded {plain(upload.name)}: {months} months. {notes}")
+        n = len(outcome.history.months)
+        months = f"{n} month" if n == 1 else f"{n} months"
+        state.flash("success", f"Loaded {plain(upload.name)}: {months}. {notes}")
         st.rerun()
 
 

@@ -47,7 +47,7 @@ def test_an_ambiguous_date_is_asked_with_both_readings(page, app_url):
     page.get_by_text("Day first (dd/mm/yyyy): 01/11/2024 → Nov 2024").click()
     wait_idle(page)
     page.get_by_role("button", name="Use this reading").click()
-    expect(page.get_by_text("Loaded uk-ambiguous.csv: 1 months")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Loaded uk-ambiguous.csv: 1 month.")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Nov 2024 – Nov 2024").first).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
