@@ -268,9 +268,8 @@ def test_cr_only_line_endings_load(app):
 
 
 def test_a_huge_exponent_is_refused_naming_the_cell(app):
-    error = upload_fixture(app, "exponent-cell.csv")
+    upload_fixture(app, "exponent-cell.csv")
     assert_kept_with_error(app, "Row 3, column 'email_sends'", "'1e1000000'", "digits only")
-    assert error
 
 
 def test_a_markdown_image_header_stays_text(app):
