@@ -12,9 +12,19 @@ import csv
 import io
 from dataclasses import dataclass
 
-from ingest.usage_csv import UsageFileError, decode_text, detect_separator, normalise_header
+from ingest.detect import (
+    MAX_CELL_CHARS,
+    column_name,
+    decode,
+    detect_delimiter,
+    normalise_newlines,
+    shown,
+)
+from ingest.errors import UsageFileError
+from ingest.usage_csv import normalise_header
 
 MAX_BYTES = 50 * 1024 * 1024
+MAX_PROFILE_CELL = 10_000  # a profile property can be long text; far longer is not an export
 NOT_ACTIVE = {"UNSUBSCRIBED", "SUPPRESSED", "BOUNCED", "SPAM_COMPLAINT"}
 NEVER = {"NEVER_SUBSCRIBED", "NEVER SUBSCRIBED"}
 
@@ -40,9 +50,19 @@ def count_profiles(data: bytes, source: str) -> ProfileCount:
             f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit for a profile export is "
             f"{MAX_BYTES // 1024 // 1024} MB. Export a segment, or count it in Klaviyo."
         )
-    text = decode_text(data)
-    reader = csv.reader(io.StringIO(text), delimiter=detect_separator(text, allow_single=True))
-    headers = [h.strip() for h in next(reader)]
+    text, _ = decode(data)
+    text, _ = normalise_newlines(text)
+    reader = csv.reader(io.StringIO(text), delimiter=detect_delimiter(text, allow_single=True))
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except csv.Error as e:
+        raise UsageFileError(f"Row 1: the CSV cannot be read there ({e}). Save it as CSV again.")
+    for i, h in enumerate(headers):
+        if len(h) > MAX_CELL_CHARS:
+            raise UsageFileError(
+                f"Row 1, column {i + 1}: the header is {len(h):,} characters long (it starts "
+                f"{shown(h)}). This does not look like a Klaviyo profile export."
+            )
     normed = [normalise_header(h) for h in headers]
     if "email" not in normed:
         raise UsageFileError(
@@ -55,7 +75,25 @@ def count_profiles(data: bytes, source: str) -> ProfileCount:
         next((i for i, h in enumerate(normed) if "subscri" in h and "sms" not in h), None),
     )
     rows = active = never = 0
-    for cells in reader:
+    number = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            raise UsageFileError(
+                f"Row {number + 1}: the CSV cannot be read there ({e}). Check the quotes in that "
+                "row, or export the list again."
+            )
+        number += 1
+        long = next((i for i, c in enumerate(cells) if len(c) > MAX_PROFILE_CELL), None)
+        if long is not None:
+            raise UsageFileError(
+                f"Row {number}, column {column_name(headers, long)}: the cell is "
+                f"{len(cells[long]):,} characters long (it starts {shown(cells[long])}). Check this "
+                "is a Klaviyo profile export."
+            )
         if not any(c.strip() for c in cells):
             continue
         rows += 1

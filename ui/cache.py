@@ -1,6 +1,8 @@
 """Every st.cache_data wrapper: the parse of files, never the billing maths (it is cheaper
 to recompute than to unpickle). Upload parses are cached per session so one user's file never
-answers another's."""
+answers another's; they run in a worker process (ingest/worker.py) so no upload holds the
+server, and they return the reader's error rather than raise it, so a bad file or a question
+is answered from the cache on every rerun instead of being parsed again."""
 
 from __future__ import annotations
 
@@ -11,6 +13,8 @@ import streamlit as st
 
 from engine.models import PriceBook
 from engine.price_book import load_price_book
+from ingest import worker
+from ingest.errors import UsageFileError
 from ingest.profiles_csv import ProfileCount, count_profiles
 from ingest.usage_csv import LoadedUsage, read_usage_csv
 
@@ -30,10 +34,21 @@ def bundled_book() -> PriceBook:
 
 
 @st.cache_data(max_entries=16, scope="session", show_spinner=False)
-def parse_usage(data: bytes, name: str, mapping: tuple[tuple[str, str], ...] | None) -> LoadedUsage:
-    return read_usage_csv(data, name, dict(mapping) if mapping else None)
+def parse_usage(
+    data: bytes,
+    name: str,
+    mapping: tuple[tuple[str, str], ...] | None,
+    date_order: str | None = None,
+) -> LoadedUsage | UsageFileError:
+    try:
+        return worker.run(read_usage_csv, data, name, dict(mapping) if mapping else None, date_order)
+    except UsageFileError as e:
+        return e
 
 
 @st.cache_data(max_entries=8, scope="session", show_spinner=False)
-def parse_profiles(data: bytes, name: str) -> ProfileCount:
-    return count_profiles(data, name)
+def parse_profiles(data: bytes, name: str) -> ProfileCount | UsageFileError:
+    try:
+        return worker.run(count_profiles, data, name)
+    except UsageFileError as e:
+        return e

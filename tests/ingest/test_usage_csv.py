@@ -75,8 +75,11 @@ def test_more_than_36_months_keeps_the_last_36():
 BAD = {
     "empty": (b"", "empty"),
     "binary": (b"PK\x03\x04\x14\x00\x00\x00binary", "not a CSV text file"),
-    "wrong encoding": (b"month,active_profiles,email_sends\n2026-09,10,100\nCaf\xe9,1,1\n", "Row 3"),
-    "wrong delimiter": (b"month|active_profiles|email_sends\n2026-09|10|100\n", "separated by '|'"),
+    "wrong encoding": (
+        b"month,active_profiles,email_sends\n2026-09,10,100\nCaf\x81,1,1\n",
+        "Row 3 has a character that is not UTF-8 text (byte 0x81)",
+    ),
+    "wrong delimiter": (b"month^active_profiles^email_sends\n2026-09^10^100\n", "separated by '^'"),
     "header only": (b"month,active_profiles,email_sends\n", "no rows of usage"),
     "missing month": (
         b"month,active_profiles,email_sends\n2026-07,10,100\n2026-09,10,100\n",
@@ -88,7 +91,7 @@ BAD = {
     ),
     "negative": (
         b"month,active_profiles,email_sends\n2026-09,-10,100\n",
-        "Row 2, column 'active_profiles': -10 is negative",
+        "Row 2, column 'active_profiles': '-10' is negative",
     ),
     "non-numeric": (
         b"month,active_profiles,email_sends\n2026-09,10,lots\n",
