@@ -174,7 +174,6 @@ class LoadedUsage:
     mapping: dict[str, str]
     notes: list[str] = field(default_factory=list)
     is_sample: bool = False
-    from_upload: bool = False  # the source is a user's file name: shown as plain text only
     date_order: str | None = None  # DAY_FIRST or MONTH_FIRST where the file's dates needed one
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from engine.growth import HistoryMonth, UsageHistory, add_months
+from engine.models import MAX_CREDITS, MAX_PROFILES, MAX_SENDS
 from ingest.usage_csv import LoadedUsage
 from klaviyo.client import KlaviyoClient
 from klaviyo.errors import IncompleteDataError, UnexpectedAnswerError
@@ -86,15 +87,7 @@ def load_usage(
     if missing:
         raise IncompleteDataError(missing)
 
-    rows = [
-        HistoryMonth(
-            month=month,
-            active_profiles=profiles[month],
-            email_sends=emails[month],
-            sms_credits=sms[month],
-        )
-        for month in asked
-    ]
+    rows = [_month(month, profiles[month], emails[month], sms[month]) for month in asked]
     notes = [
         f"Loaded from Klaviyo on {today:%d %b %Y}: {first:%b %Y} to {add_months(end, -1):%b %Y}.",
         "SMS credits counted as 1 per message sent (the US rate); other countries cost more.",
@@ -105,3 +98,17 @@ def load_usage(
         history=UsageHistory(months=rows), source=f"Klaviyo: {account.name}", mapping={}, notes=notes
     )
     return loaded, plans
+
+
+def _month(month: date, profiles: int, emails: int, credits: int) -> HistoryMonth:
+    """One month of history; counts beyond the engine's bounds are an unexpected answer, named."""
+    for value, bound, what in (
+        (profiles, MAX_PROFILES, "profiles in the segment"),
+        (emails, MAX_SENDS, "emails"),
+        (credits, MAX_CREDITS, "SMS credits"),
+    ):
+        if value > bound:
+            raise UnexpectedAnswerError(
+                "the monthly counts", f"{value:,} {what} in {month:%b %Y}, above {bound:,}"
+            )
+    return HistoryMonth(month=month, active_profiles=profiles, email_sends=emails, sms_credits=credits)

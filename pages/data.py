@@ -14,7 +14,7 @@ require_frame()  # before anything else: see ui/frame.py
 st.title("Your usage data")
 state.show_flashes()
 loaded = state.usage()
-st.markdown(f"**Loaded now:** {state.data_label()}")
+st.markdown(f"**Loaded now:** {plain(state.data_label())}")
 for note in loaded.notes:
     st.caption(plain(note, 1200))
 

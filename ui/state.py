@@ -12,7 +12,6 @@ from engine.models import PriceBook
 from ingest.profiles_csv import ProfileCount
 from ingest.usage_csv import LoadedUsage
 from ui import cache
-from ui.safe import plain
 
 USAGE = "usage"  # LoadedUsage: the history the explorer runs on
 BOOK = "price_book"  # PriceBook: the bundled one, or the user's edited/uploaded one
@@ -86,13 +85,10 @@ def show_flashes() -> None:
 
 
 def data_label() -> str:
-    """The loaded data in a few words, as Markdown: an uploaded file's name is made plain."""
+    """The loaded data in a few words, as plain text: show it through ui.safe.plain (a file name
+    or a Klaviyo account name is the user's, or Klaviyo's, text)."""
     loaded = usage()
     h = loaded.history
     span = f"{h.months[0].month:%b %Y} – {h.last.month:%b %Y}"
-    kind = (
-        "Sample account"
-        if loaded.is_sample
-        else (plain(loaded.source) if loaded.from_upload else loaded.source)
-    )
+    kind = "Sample account" if loaded.is_sample else loaded.source
     return f"{kind}, {len(h.months)} months ({span})"

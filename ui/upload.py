@@ -10,7 +10,6 @@ every text that came from the file (its name, headers, cells, notes) reaches the
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
 
 import streamlit as st
 
@@ -69,7 +68,7 @@ def usage_uploader() -> None:
             icon=":material/error:",
         )
     else:
-        state.set_usage(replace(outcome, from_upload=True))
+        state.set_usage(outcome)
         st.session_state[LOADED] = upload.file_id
         notes = " ".join(plain(n, MESSAGE_CHARS) for n in outcome.notes)
         n = len(outcome.history.months)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from engine.growth import add_months
+from engine.models import MAX_SENDS
 from fake_klaviyo import KEY
 from fake_klaviyo.server import METRICS
 from klaviyo.client import Credential, KlaviyoClient
@@ -256,3 +257,13 @@ def test_a_backoff_the_budget_cannot_hold_ends_with_the_server_error(fake):
             client.account()
     assert t.slept == [0.5]  # the next backoff (1 s) would pass the budget: no sleep, no request
     assert len(fake.requests) == 2
+
+
+def test_counts_beyond_the_engines_bounds_are_an_unexpected_answer_naming_the_month(client, fake):
+    """A count the engine would refuse is Klaviyo's odd answer, named, never a ValidationError."""
+    months = fake.history.months
+    huge = months[-2].model_copy(update={"email_sends": MAX_SENDS + 1})  # no validation: like a server
+    fake.history = fake.history.model_copy(update={"months": (*months[:-2], huge, months[-1])})
+    with pytest.raises(UnexpectedAnswerError) as caught:
+        load_usage(client, "SgAct1", today=TODAY)
+    assert f"{MAX_SENDS + 1:,} emails in {huge.month:%b %Y}" in str(caught.value)
