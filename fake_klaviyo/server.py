@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from engine.growth import add_months
+from engine.history import add_months
 from ingest.usage_csv import read_usage_file
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "usage.csv"

@@ -31,14 +31,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from engine.growth import HistoryMonth, UsageHistory, add_months
+from engine.history import HistoryMonth, LoadedUsage, UsageHistory, add_months
 from engine.models import MAX_HORIZON
 from ingest.detect import (
     DAY_FIRST,
@@ -165,16 +164,6 @@ class DateOrderQuestion(UsageFileError):
 
     def __reduce__(self):
         return (type(self), (self.column, self.readings))
-
-
-@dataclass(frozen=True)
-class LoadedUsage:
-    history: UsageHistory
-    source: str
-    mapping: dict[str, str]
-    notes: list[str] = field(default_factory=list)
-    is_sample: bool = False
-    date_order: str | None = None  # DAY_FIRST or MONTH_FIRST where the file's dates needed one
 
 
 def normalise_header(name: str) -> str:

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from engine.growth import add_months
+from engine.history import add_months
 from klaviyo.errors import (
     AuthError,
     BadRequestError,

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from engine.growth import HistoryMonth, UsageHistory, add_months
+from engine.history import HistoryMonth, LoadedUsage, UsageHistory, add_months
 from engine.models import MAX_CREDITS, MAX_PROFILES, MAX_SENDS
-from ingest.usage_csv import LoadedUsage
 from klaviyo.client import KlaviyoClient
 from klaviyo.errors import IncompleteDataError, UnexpectedAnswerError
 from klaviyo.models import BillingUsage
