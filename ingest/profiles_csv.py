@@ -12,6 +12,7 @@ import csv
 import io
 from dataclasses import dataclass
 
+from ingest.columns import normalise_header
 from ingest.detect import (
     MAX_CELL_CHARS,
     column_name,
@@ -21,7 +22,6 @@ from ingest.detect import (
     shown,
 )
 from ingest.errors import UsageFileError
-from ingest.usage_csv import normalise_header
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_PROFILE_CELL = 10_000  # a profile property can be long text; far longer is not an export
