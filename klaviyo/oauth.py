@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
-from authlib.integrations.base_client import OAuthError as AuthlibError
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.client import OAuth2Client
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from pydantic import SecretStr
@@ -96,8 +96,6 @@ class _Login(OAuth2Client):
     fake on 127.0.0.1). Every token call sends the client id and secret as HTTP Basic auth
     (`auth`), so Authlib's httpx integration (moving to httpx2) is not needed."""
 
-    oauth_error_class = AuthlibError
-
     def __init__(self, http: httpx.Client | None, client_id: str, client_secret: str = "", **kw):
         super().__init__(http, client_id=client_id, code_challenge_method="S256", **kw)
         self.auth = (client_id, client_secret)
@@ -136,7 +134,7 @@ def _answered(call):
         return call()
     except httpx.HTTPError:
         raise OAuthError("Klaviyo's login service did not answer. Try again in a minute.") from None
-    except (AuthlibError, ValueError):  # a 200 whose body is not a token (checked above otherwise)
+    except (OAuth2Error, ValueError):  # a 200 whose body is not a token (checked above otherwise)
         raise OAuthError("Klaviyo's login answer could not be read. Connect again.") from None
 
 
