@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from engine.compare import Comparison, Outcome, Sensitivity, stopped
-from engine.growth import month_label
+from engine.history import month_label
 from engine.models import CycleBill, FlexFeeBasis, ManualDowngrade, SimulationResult
 
 ZERO = Decimal("0")

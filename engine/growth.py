@@ -35,20 +35,17 @@ from __future__ import annotations
 import math
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import pairwise
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field
 
+from engine.history import HistoryMonth, UsageHistory, add_months, month_label
 from engine.models import (
     MAX_CREDITS,
     MAX_HORIZON,
     MAX_PROFILES,
     MAX_SENDS,
-    Credits,
     Frozen,
-    Profiles,
-    Sends,
     UsageCycle,
 )
 
@@ -57,45 +54,6 @@ GROWTH_RANGE = (-10.0, 20.0)  # % per month: the slider's range, and the clamp o
 PEAK_RANGE = (-50.0, 300.0)  # % over an ordinary month
 MAX_EMAILS_PER_PROFILE = 100.0  # MAX_SENDS / MAX_PROFILES; real stores send 2 to 30 a month
 SEASON_MAX = 10.0  # a month-of-year factor (January-October average 1, so 10 is all in one month)
-
-
-def add_months(month: date, n: int) -> date:
-    """The first day of the month n months after `month`."""
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_label(month: date) -> str:
-    return month.strftime("%b %Y")
-
-
-class HistoryMonth(Frozen):
-    """One billing month of actual usage."""
-
-    month: date = Field(description="the first day of the month")
-    active_profiles: Profiles
-    email_sends: Sends
-    sms_credits: Credits
-
-
-class UsageHistory(Frozen):
-    """Consecutive months of usage, oldest first: at least one, at most 36."""
-
-    months: tuple[HistoryMonth, ...] = Field(min_length=1, max_length=MAX_HORIZON)
-
-    @model_validator(mode="after")
-    def _consecutive(self) -> UsageHistory:
-        for before, after in pairwise(self.months):
-            if after.month != add_months(before.month, 1):
-                raise ValueError(
-                    f"months: {after.month:%Y-%m} does not follow {before.month:%Y-%m}; "
-                    "the history must be consecutive months, oldest first, each once"
-                )
-        return self
-
-    @property
-    def last(self) -> HistoryMonth:
-        return self.months[-1]
 
 
 _Factor = Annotated[float, Field(ge=0, le=SEASON_MAX)]
@@ -169,26 +127,31 @@ def _round(x: float, most: int) -> tuple[int, bool]:
 
 def project(history: UsageHistory, growth: Growth) -> Projection:
     """The usage path for the next `growth.horizon` cycles (formulas in the module docstring)."""
-    p0 = history.last.active_profiles
-    g, gs = 1 + growth.profile_growth_pct / 100, 1 + growth.sms_growth_pct / 100
-    kept = 1 - growth.cleanup_pct / 100
     months, usage, capped = [], [], False
     for t in range(1, growth.horizon + 1):
         month = add_months(history.last.month, t)
-        profiles = p0 * g**t * (kept if t >= growth.cleanup_cycle else 1)
-        emails = profiles * growth.emails_per_profile * growth.email_factor(month.month)
-        credits = growth.sms_base_credits * gs**t * growth.sms_factor(month.month)
-        counts = (
-            _round(profiles, MAX_PROFILES),
-            _round(emails, MAX_SENDS),
-            _round(credits, MAX_CREDITS),
-        )
-        capped = capped or any(hit for _, hit in counts)
+        cycle, hit = _cycle_usage(history.last.active_profiles, growth, t, month.month)
         months.append(month)
-        usage.append(
-            UsageCycle(active_profiles=counts[0][0], email_sends=counts[1][0], sms_credits=counts[2][0])
-        )
+        usage.append(cycle)
+        capped = capped or hit
     return Projection(months=tuple(months), usage=tuple(usage), capped=capped)
+
+
+def _cycle_usage(p0: int, growth: Growth, t: int, calendar_month: int) -> tuple[UsageCycle, bool]:
+    """Cycle t's usage from the last month's profiles P0, each count capped at the engine's
+    bound, and whether any was."""
+    g, gs = 1 + growth.profile_growth_pct / 100, 1 + growth.sms_growth_pct / 100
+    kept = 1 - growth.cleanup_pct / 100
+    profiles = p0 * g**t * (kept if t >= growth.cleanup_cycle else 1)
+    emails = profiles * growth.emails_per_profile * growth.email_factor(calendar_month)
+    credits = growth.sms_base_credits * gs**t * growth.sms_factor(calendar_month)
+    (p, p_hit), (e, e_hit), (c, c_hit) = (
+        _round(profiles, MAX_PROFILES),
+        _round(emails, MAX_SENDS),
+        _round(credits, MAX_CREDITS),
+    )
+    cycle = UsageCycle(active_profiles=p, email_sends=e, sms_credits=c)
+    return cycle, p_hit or e_hit or c_hit
 
 
 # ---------------------------------------------------------------- fitting
@@ -279,10 +242,7 @@ def _rate_pct(slope: float) -> float:
 
 def _fit_email(history: UsageHistory, notes: dict[str, str]) -> dict[str, object]:
     """Emails per profile in an ordinary month, month-of-year factors, November/December peaks."""
-    ratios: dict[int, list[float]] = {}
-    for m in history.months:
-        if m.active_profiles > 0:
-            ratios.setdefault(m.month.month, []).append(m.email_sends / m.active_profiles)
+    ratios = _emails_per_profile(history)
     ordinary = [r for mo, rs in ratios.items() if mo not in PEAK_MONTHS for r in rs]
     base_pool = ordinary or [r for rs in ratios.values() for r in rs]
     raw_epp = sum(base_pool) / len(base_pool) if base_pool else 0.0
@@ -301,42 +261,37 @@ def _fit_email(history: UsageHistory, notes: dict[str, str]) -> dict[str, object
     )
     out: dict[str, object] = {"emails_per_profile": round(epp, 2), "season": season}
     for mo, name in ((11, "november_peak_pct"), (12, "december_peak_pct")):
-        factor = peaks[mo] if len(ordinary) >= 3 else None
         month_name = date(2000, mo, 1).strftime("%B")
-        if factor is None:
-            out[name] = 0.0
-            notes[name] = f"no {month_name} with 3+ ordinary months in the history: 0% until you set it"
-            continue
-        pct, clamped = _bounded((factor - 1) * 100, PEAK_RANGE, "the slider")
-        out[name] = round(pct, 1)
-        notes[name] = (
-            f"fitted from {len(ratios[mo])} {month_name}(s): {pct:+.0f}% over an ordinary month{clamped}"
+        out[name], notes[name] = _peak(
+            peaks[mo] if len(ordinary) >= 3 else None,
+            fitted=f"fitted from {len(ratios.get(mo, ()))} {month_name}(s)",
+            missing=f"no {month_name} with 3+ ordinary months in the history: 0% until you set it",
         )
     return out
+
+
+def _emails_per_profile(history: UsageHistory) -> dict[int, list[float]]:
+    """Emails / profiles of every month with profiles, by calendar month (1-12)."""
+    ratios: dict[int, list[float]] = {}
+    for m in history.months:
+        if m.active_profiles > 0:
+            ratios.setdefault(m.month.month, []).append(m.email_sends / m.active_profiles)
+    return ratios
+
+
+def _peak(factor: float | None, fitted: str, missing: str) -> tuple[float, str]:
+    """A peak slider value (% over an ordinary month) from a raw factor, and its note."""
+    if factor is None:
+        return 0.0, missing
+    pct, clamped = _bounded((factor - 1) * 100, PEAK_RANGE, "the slider")
+    return round(pct, 1), f"{fitted}: {pct:+.0f}% over an ordinary month{clamped}"
 
 
 def _fit_sms(history: UsageHistory, notes: dict[str, str]) -> dict[str, object]:
     """A log-linear trend over ordinary months with credits, then factors around it."""
     months = history.months
-    sms_pts = [
-        (i, math.log(m.sms_credits))
-        for i, m in enumerate(months)
-        if m.sms_credits > 0 and m.month.month not in PEAK_MONTHS
-    ]
-    sms_slope = _slope(sms_pts)
-    if sms_slope is None:
-        positive = [m.sms_credits for m in months if m.sms_credits > 0]
-        level = positive[-1] if positive else 0  # too little to fit a trend: use the last value
-        intercept = math.log(level) if level > 0 else None
-        slope = 0.0
-    else:
-        mx = sum(x for x, _ in sms_pts) / len(sms_pts)
-        my = sum(y for _, y in sms_pts) / len(sms_pts)
-        intercept, slope = my - sms_slope * mx, sms_slope
-    rel: dict[int, list[float]] = {}
-    if intercept is not None:
-        for i, m in enumerate(months):
-            rel.setdefault(m.month.month, []).append(m.sms_credits / _trend(intercept, slope, i))
+    intercept, slope, points = _sms_trend(months)
+    rel = _credits_over_trend(months, intercept, slope)
     ordinary = [r for mo, rs in rel.items() if mo not in PEAK_MONTHS for r in rs]
     mean = sum(ordinary) / len(ordinary) if ordinary else 1.0
     season, peaks = _seasonal(rel, mean, len(months) >= 12)
@@ -349,9 +304,8 @@ def _fit_sms(history: UsageHistory, notes: dict[str, str]) -> dict[str, object]:
         else "no SMS credits in the history: 0 until you set it"
     )
     notes["sms_growth_pct"] = (
-        f"fitted from {len(sms_pts)} ordinary months of SMS credits: {growth:+.1f}% a month"
-        f"{growth_clamped}"
-        if sms_slope is not None
+        f"fitted from {points} ordinary months of SMS credits: {growth:+.1f}% a month{growth_clamped}"
+        if points is not None
         else "not enough SMS history for a trend: 0% until you set it"
     )
     out: dict[str, object] = {
@@ -360,15 +314,42 @@ def _fit_sms(history: UsageHistory, notes: dict[str, str]) -> dict[str, object]:
         "sms_season": season,
     }
     for mo, name in ((11, "sms_november_peak_pct"), (12, "sms_december_peak_pct")):
-        factor = peaks[mo] if len(ordinary) >= 3 else None
-        if factor is None:
-            out[name] = 0.0
-            notes[name] = "not in the SMS history with 3+ ordinary months: 0% until you set it"
-            continue
-        pct, clamped = _bounded((factor - 1) * 100, PEAK_RANGE, "the slider")
-        out[name] = round(pct, 1)
-        notes[name] = f"fitted: {pct:+.0f}% over an ordinary month{clamped}"
+        out[name], notes[name] = _peak(
+            peaks[mo] if len(ordinary) >= 3 else None,
+            fitted="fitted",
+            missing="not in the SMS history with 3+ ordinary months: 0% until you set it",
+        )
     return out
+
+
+def _sms_trend(months: tuple[HistoryMonth, ...]) -> tuple[float | None, float, int | None]:
+    """(intercept, slope) of log(credits) over ordinary months with credits, and how many
+    months it was fitted from. With too few for a trend: the last positive value, flat, and
+    None; with no credits at all, no intercept."""
+    pts = [
+        (i, math.log(m.sms_credits))
+        for i, m in enumerate(months)
+        if m.sms_credits > 0 and m.month.month not in PEAK_MONTHS
+    ]
+    slope = _slope(pts)
+    if slope is None:
+        positive = [m.sms_credits for m in months if m.sms_credits > 0]
+        level = positive[-1] if positive else 0
+        return (math.log(level) if level > 0 else None), 0.0, None
+    mx = sum(x for x, _ in pts) / len(pts)
+    my = sum(y for _, y in pts) / len(pts)
+    return my - slope * mx, slope, len(pts)
+
+
+def _credits_over_trend(
+    months: tuple[HistoryMonth, ...], intercept: float | None, slope: float
+) -> dict[int, list[float]]:
+    """Each month's credits relative to the trend, by calendar month (none without a trend)."""
+    rel: dict[int, list[float]] = {}
+    if intercept is not None:
+        for i, m in enumerate(months):
+            rel.setdefault(m.month.month, []).append(m.sms_credits / _trend(intercept, slope, i))
+    return rel
 
 
 def _trend(intercept: float, slope: float, i: int) -> float:

@@ -14,7 +14,8 @@ from decimal import Decimal
 from pydantic import Field
 
 from engine.compare import NAMED_POLICIES, Comparison, Sensitivity, compare, sensitivity
-from engine.growth import Growth, Projection, UsageHistory, project
+from engine.growth import Growth, Projection, project
+from engine.history import UsageHistory
 from engine.models import (
     MAX_HORIZON,
     FlexFeeBasis,

@@ -34,7 +34,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from engine.growth import add_months
+from engine.history import add_months
 from ingest.usage_csv import read_usage_file
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "usage.csv"
@@ -205,6 +205,11 @@ def _error(status: int, code: str, title: str, detail: str) -> dict:
                         "title": title, "detail": detail, "source": {"pointer": "/data/"}}]}  # fmt: skip
 
 
+def _route(path: str) -> str:
+    """The route of an API path: /api/segments/{id} is the segments route."""
+    return "/api/segments" if path.startswith("/api/segments/") else path
+
+
 def _month(stamp: str) -> date:
     d = datetime.fromisoformat(stamp.replace("Z", "+00:00")).date()
     return date(d.year, d.month, 1)
@@ -286,55 +291,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.state.requests.append(self._record)
 
         fault = self._fault = self.state.next_fault()
-        if fault == "hang":
-            self.state.stopping.wait(self.state.hang_seconds)
+        if self._answer_fault(fault) or self._refuse(method, path):
             return None
-        if fault == "429-hour":
-            return self._send(429, _error(429, "throttled", "Request was throttled.",
-                                          "Request was throttled. Expected available in 3600 seconds."),
-                              headers={"Retry-After": "3600"})  # fmt: skip
-        if fault == "429":
-            return self._send(429, _error(429, "throttled", "Request was throttled.",
-                                          "Request was throttled. Expected available in 1 second."),
-                              headers={"Retry-After": self.state.retry_after})  # fmt: skip
-        if fault == "503":
-            return self._send(503, _error(503, "error", "Service unavailable.", "Try again."))
-        if fault == "html":
-            return self._send(200, b"<html><body>Maintenance</body></html>", "text/html")
-        if fault == "html403":
-            return self._send(
-                403, b"<html>Just a moment...</html>", "text/html", {"cf-mitigated": "challenge"}
-            )
-        if fault == "badjson":
-            return self._send(200, b'{"data": [', JSONAPI)
-        if fault == "slow":
-            time.sleep(self.state.slow_seconds)
-
-        auth = self.headers.get("Authorization", "")
-        if auth.startswith("Klaviyo-API-Key "):
-            ok = auth.removeprefix("Klaviyo-API-Key ") == KEY
-        elif auth.startswith("Bearer "):
-            ok = self.state.access_tokens.get(auth.removeprefix("Bearer "), 0) > time.time()
-        else:
-            ok = False
-        if not ok:
-            return self._send(401, _error(401, "not_authenticated", "Authentication credentials were not provided.",
-                                          "Missing or invalid authorization scheme. Please use Klaviyo-API-Key."))  # fmt: skip
-        if not self.headers.get("revision") or self.headers.get("Accept") != JSONAPI:
-            return self._send(
-                400, _error(400, "invalid", "Invalid input.", "Missing revision or Accept header.")
-            )
-        route = "/api/segments" if path.startswith("/api/segments/") else path
-        scope = SCOPES.get(route)
-        if scope is None:
-            return self._send(404, _error(404, "not_found", "Not found.", "No such endpoint."))
-        if scope not in self.state.scopes:
-            return self._send(403, _error(403, "permission_denied", "You do not have permission to perform this action.",
-                                          "You do not have permission to perform this action."))  # fmt: skip
-        if method == "POST" and self.headers.get("Content-Type") != JSONAPI:
-            return self._send(
-                415, _error(415, "unsupported_media_type", "Unsupported media type.", "Use JSON:API.")
-            )
         data = body.get("data") if isinstance(body, dict) else None
         metric = data.get("attributes", {}).get("metric_id") if isinstance(data, dict) else None
         self._shape = self.state.hostile.get(f"{path} {metric}") or self.state.hostile.get(path)
@@ -345,12 +303,76 @@ class _Handler(BaseHTTPRequestHandler):
             ("POST", "/api/metric-aggregates"): self._aggregates,
             ("GET", "/api/segments"): self._segments,
             ("POST", "/api/segment-series-reports"): self._series,
-        }.get((method, route))
+        }.get((method, _route(path)))
         if handler is None:
             return self._send(
                 405, _error(405, "method_not_allowed", "Method not allowed.", "Method not allowed.")
             )
         return handler(path, query, body, fault)
+
+    def _answer_fault(self, fault: str | None) -> bool:
+        """Answer as the queued fault says, if it replaces the answer; "slow" only delays it."""
+        if fault == "hang":
+            self.state.stopping.wait(self.state.hang_seconds)
+            return True
+        if fault == "429-hour":
+            self._send(429, _error(429, "throttled", "Request was throttled.",
+                                   "Request was throttled. Expected available in 3600 seconds."),
+                       headers={"Retry-After": "3600"})  # fmt: skip
+            return True
+        if fault == "429":
+            self._send(429, _error(429, "throttled", "Request was throttled.",
+                                   "Request was throttled. Expected available in 1 second."),
+                       headers={"Retry-After": self.state.retry_after})  # fmt: skip
+            return True
+        if fault == "503":
+            self._send(503, _error(503, "error", "Service unavailable.", "Try again."))
+            return True
+        if fault == "html":
+            self._send(200, b"<html><body>Maintenance</body></html>", "text/html")
+            return True
+        if fault == "html403":
+            self._send(403, b"<html>Just a moment...</html>", "text/html", {"cf-mitigated": "challenge"})
+            return True
+        if fault == "badjson":
+            self._send(200, b'{"data": [', JSONAPI)
+            return True
+        if fault == "slow":
+            time.sleep(self.state.slow_seconds)
+        return False
+
+    def _refuse(self, method: str, path: str) -> bool:
+        """Answer as Klaviyo refuses a request (key, headers, scope, media type), if it does."""
+        auth = self.headers.get("Authorization", "")
+        if auth.startswith("Klaviyo-API-Key "):
+            ok = auth.removeprefix("Klaviyo-API-Key ") == KEY
+        elif auth.startswith("Bearer "):
+            ok = self.state.access_tokens.get(auth.removeprefix("Bearer "), 0) > time.time()
+        else:
+            ok = False
+        if not ok:
+            self._send(401, _error(401, "not_authenticated", "Authentication credentials were not provided.",
+                                   "Missing or invalid authorization scheme. Please use Klaviyo-API-Key."))  # fmt: skip
+            return True
+        if not self.headers.get("revision") or self.headers.get("Accept") != JSONAPI:
+            self._send(
+                400, _error(400, "invalid", "Invalid input.", "Missing revision or Accept header.")
+            )
+            return True
+        scope = SCOPES.get(_route(path))
+        if scope is None:
+            self._send(404, _error(404, "not_found", "Not found.", "No such endpoint."))
+            return True
+        if scope not in self.state.scopes:
+            self._send(403, _error(403, "permission_denied", "You do not have permission to perform this action.",
+                                   "You do not have permission to perform this action."))  # fmt: skip
+            return True
+        if method == "POST" and self.headers.get("Content-Type") != JSONAPI:
+            self._send(
+                415, _error(415, "unsupported_media_type", "Unsupported media type.", "Use JSON:API.")
+            )
+            return True
+        return False
 
     # ------------------------------------------------------------ API
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ingest.columns import normalise_header
 from ingest.detect import (
     MAX_CELL_CHARS,
     column_name,
@@ -21,7 +23,6 @@ from ingest.detect import (
     shown,
 )
 from ingest.errors import UsageFileError
-from ingest.usage_csv import normalise_header
 
 MAX_BYTES = 50 * 1024 * 1024
 MAX_PROFILE_CELL = 10_000  # a profile property can be long text; far longer is not an export
@@ -45,57 +46,11 @@ class ProfileCount:
 
 
 def count_profiles(data: bytes, source: str) -> ProfileCount:
-    if len(data) > MAX_BYTES:
-        raise UsageFileError(
-            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit for a profile export is "
-            f"{MAX_BYTES // 1024 // 1024} MB. Export a segment, or count it in Klaviyo."
-        )
-    text, _ = decode(data)
-    text, _ = normalise_newlines(text)
-    reader = csv.reader(io.StringIO(text), delimiter=detect_delimiter(text, allow_single=True))
-    try:
-        headers = [h.strip() for h in next(reader)]
-    except csv.Error as e:
-        raise UsageFileError(f"Row 1: the CSV cannot be read there ({e}). Save it as CSV again.")
-    for i, h in enumerate(headers):
-        if len(h) > MAX_CELL_CHARS:
-            raise UsageFileError(
-                f"Row 1, column {i + 1}: the header is {len(h):,} characters long (it starts "
-                f"{shown(h)}). This does not look like a Klaviyo profile export."
-            )
-    normed = [normalise_header(h) for h in headers]
-    if "email" not in normed:
-        raise UsageFileError(
-            "Row 1: no 'Email' column, so this does not look like a Klaviyo profile export. "
-            "Export a list or segment from Audience > Lists & Segments."
-        )
-    email_i = normed.index("email")
-    consent_i = next(
-        (i for i, h in enumerate(normed) if "consent" in h and "sms" not in h),
-        next((i for i, h in enumerate(normed) if "subscri" in h and "sms" not in h), None),
-    )
+    """Count the rows and the active profiles of a list or segment export."""
+    reader, headers = _open(data)
+    email_i, consent_i = _columns(headers)
     rows = active = never = 0
-    number = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as e:
-            raise UsageFileError(
-                f"Row {number + 1}: the CSV cannot be read there ({e}). Check the quotes in that "
-                "row, or export the list again."
-            )
-        number += 1
-        long = next((i for i, c in enumerate(cells) if len(c) > MAX_PROFILE_CELL), None)
-        if long is not None:
-            raise UsageFileError(
-                f"Row {number}, column {column_name(headers, long)}: the cell is "
-                f"{len(cells[long]):,} characters long (it starts {shown(cells[long])}). Check this "
-                "is a Klaviyo profile export."
-            )
-        if not any(c.strip() for c in cells):
-            continue
+    for cells in _records(reader, headers):
         rows += 1
         if email_i >= len(cells) or not cells[email_i].strip():
             continue
@@ -116,3 +71,66 @@ def count_profiles(data: bytes, source: str) -> ProfileCount:
         never_subscribed=never if consent_i is not None else None,
         consent_column=headers[consent_i] if consent_i is not None else None,
     )
+
+
+def _open(data: bytes) -> tuple[Iterator[list[str]], list[str]]:
+    """A CSV reader past the header, and the header, of a file within MAX_BYTES."""
+    if len(data) > MAX_BYTES:
+        raise UsageFileError(
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit for a profile export is "
+            f"{MAX_BYTES // 1024 // 1024} MB. Export a segment, or count it in Klaviyo."
+        )
+    text, _ = decode(data)
+    text, _ = normalise_newlines(text)
+    reader = csv.reader(io.StringIO(text), delimiter=detect_delimiter(text, allow_single=True))
+    try:
+        headers = [h.strip() for h in next(reader)]
+    except csv.Error as e:
+        raise UsageFileError(f"Row 1: the CSV cannot be read there ({e}). Save it as CSV again.")
+    for i, h in enumerate(headers):
+        if len(h) > MAX_CELL_CHARS:
+            raise UsageFileError(
+                f"Row 1, column {i + 1}: the header is {len(h):,} characters long (it starts "
+                f"{shown(h)}). This does not look like a Klaviyo profile export."
+            )
+    return reader, headers
+
+
+def _columns(headers: list[str]) -> tuple[int, int | None]:
+    """The email column, and the email consent column where the export has one."""
+    normed = [normalise_header(h) for h in headers]
+    if "email" not in normed:
+        raise UsageFileError(
+            "Row 1: no 'Email' column, so this does not look like a Klaviyo profile export. "
+            "Export a list or segment from Audience > Lists & Segments."
+        )
+    consent_i = next(
+        (i for i, h in enumerate(normed) if "consent" in h and "sms" not in h),
+        next((i for i, h in enumerate(normed) if "subscri" in h and "sms" not in h), None),
+    )
+    return normed.index("email"), consent_i
+
+
+def _records(reader: Iterator[list[str]], headers: list[str]) -> Iterator[list[str]]:
+    """The non-blank profile rows; an unreadable or overlong row is refused, naming it."""
+    number = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            raise UsageFileError(
+                f"Row {number + 1}: the CSV cannot be read there ({e}). Check the quotes in that "
+                "row, or export the list again."
+            )
+        number += 1
+        long = next((i for i, c in enumerate(cells) if len(c) > MAX_PROFILE_CELL), None)
+        if long is not None:
+            raise UsageFileError(
+                f"Row {number}, column {column_name(headers, long)}: the cell is "
+                f"{len(cells[long]):,} characters long (it starts {shown(cells[long])}). Check this "
+                "is a Klaviyo profile export."
+            )
+        if any(c.strip() for c in cells):
+            yield cells

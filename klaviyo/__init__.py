@@ -1,6 +1,7 @@
-"""Read live usage from the Klaviyo API (docs/klaviyo-api.md). No streamlit in here.
+"""The Klaviyo API client (docs/klaviyo-api.md). No streamlit in here.
 
-`KlaviyoClient` takes an httpx.Client from outside (tests point it at a fake server on
-127.0.0.1); `load_usage` turns the account's metrics and a segment's size into the same
-UsageHistory a CSV upload produces; `oauth` has the PKCE authorization-code flow.
+`client.KlaviyoClient` takes an httpx.Client from outside (tests point it at a fake server on
+127.0.0.1) and returns the response models of `models`; faults are the typed errors of `errors`;
+`oauth` has the PKCE authorization-code flow. Turning an account into a usage history is a
+source of usage like any other: ingest/klaviyo_api.py.
 """

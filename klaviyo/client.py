@@ -1,8 +1,8 @@
 """A small Klaviyo API client over an httpx.Client passed in from outside.
 
 Every request sends the `revision` header and JSON:API media types. Faults are handled here,
-once: 429 waits for Retry-After; 5xx, timeouts and dropped connections are retried a bounded
-number of times with exponential backoff; when RateLimit-Remaining reaches 0 the next request
+once (the retry loop is tenacity's): 429 waits for Retry-After; 5xx, timeouts and dropped
+connections are retried a bounded number of times with exponential backoff; when RateLimit-Remaining reaches 0 the next request
 waits RateLimit-Reset seconds. Pagination follows `links.next`, stays on the API host and scheme
 (the key is never sent elsewhere), and stops with an error if a page repeats or there are too many.
 
@@ -29,9 +29,10 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
+import tenacity
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from engine.growth import add_months
+from engine.history import add_months
 from klaviyo.errors import (
     AuthError,
     BadRequestError,
@@ -131,6 +132,13 @@ class KlaviyoClient:
     def _scrub(self, text: str) -> str:
         return text.replace(self.credential.secret.get_secret_value(), "******")
 
+    def _within_budget(self, state: tenacity.RetryCallState) -> None:
+        """Before a retry's wait: end now, with the attempt's own error, if the budget cannot
+        hold the wait (Retry-After: 3600 is never slept)."""
+        seconds = state.upcoming_sleep
+        if seconds > self.remaining():
+            raise state.outcome.exception().cut(seconds) from None
+
     def _pause(self, seconds: float, otherwise: KlaviyoError) -> None:
         """Sleep `seconds` if the budget holds them; else end now with `otherwise`."""
         if seconds > self.remaining():
@@ -152,7 +160,10 @@ class KlaviyoClient:
         """One API call with retries, within the budget; the parsed JSON:API body or a KlaviyoError.
 
         `call` names the operation for messages ("query-metric-aggregates for Received Email"),
-        `what` is the thing read ("the segment"), `scope` the key's scope it needs."""
+        `what` is the thing read ("the segment"), `scope` the key's scope it needs. The retry
+        policy is tenacity's: up to `max_retries` more attempts of what `_attempt` marks as
+        `_Retry`, waiting Retry-After where the server gives one, else backing off 0.5, 1, 2, 4,
+        8 s; the budget check runs before each wait."""
         headers = {
             "revision": revision or self.revision,
             "Accept": JSONAPI,
@@ -162,39 +173,51 @@ class KlaviyoClient:
             headers["Content-Type"] = JSONAPI
         url = path if "://" in path else self.base_url + path  # absolute: a checked next link
         content = None if body is None else json.dumps(body)
-        for attempt in range(self.max_retries + 1):
-            last = attempt == self.max_retries
-            if self._wait_before_next:
-                wait, self._wait_before_next = self._wait_before_next, 0.0
-                self._pause(wait, RateLimitError(call, wait, self.remaining(), self.budget))
-            try:
-                self.requests_made += 1
-                status, answer_headers, raw = self._exchange(method, url, params, headers, content, call)
-            except httpx.DecodingError:
-                raise UnexpectedAnswerError(call, "an answer that could not be decompressed") from None
-            except httpx.TransportError:  # timeouts included
-                if self.remaining() <= 0:
-                    raise TimeBudgetError(call, self.budget) from None
-                if last:
-                    raise ServerError("no answer in time", call) from None
-                self._pause(self._backoff(attempt), TimeBudgetError(call, self.budget))
-                continue
-            if status == 429:
-                retry_after = _leading_number(answer_headers.get("Retry-After"))
-                if last:
-                    raise RateLimitError(call, retry_after)
-                wait = retry_after if retry_after is not None else self._backoff(attempt)
-                self._pause(wait, RateLimitError(call, wait, self.remaining(), self.budget))
-                continue
-            if status in RETRY_STATUSES:
-                if last:
-                    raise ServerError(status, call)
-                self._pause(self._backoff(attempt), ServerError(status, call))
-                continue
-            if _leading_number(answer_headers.get("RateLimit-Remaining")) == 0:
-                self._wait_before_next = _leading_number(answer_headers.get("RateLimit-Reset")) or 1.0
-            return self._parse(status, answer_headers, raw, call, what, scope)
-        raise ServerError("no answer", call)  # not reached: the loop returns or raises
+        retrying = tenacity.Retrying(
+            stop=tenacity.stop_after_attempt(self.max_retries + 1),
+            wait=_retry_after_or(tenacity.wait_exponential(multiplier=0.5, max=8.0)),
+            retry=tenacity.retry_if_exception_type(_Retry),
+            before_sleep=self._within_budget,
+            sleep=self.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, method, url, params, headers, content, call, (what, scope))
+        except _Retry as e:  # no attempt left
+            raise e.final from None
+
+    def _attempt(
+        self, method: str, url: str, params: dict | None, headers: dict, content: str | None,
+        call: str, read: tuple[str, str],
+    ) -> dict:  # fmt: skip
+        """One attempt: the parsed body, a KlaviyoError, or a _Retry for a fault worth retrying
+        (429, a 5xx of RETRY_STATUSES, no answer)."""
+        if self._wait_before_next:
+            wait, self._wait_before_next = self._wait_before_next, 0.0
+            self._pause(wait, RateLimitError(call, wait, self.remaining(), self.budget))
+        try:
+            self.requests_made += 1
+            status, answer_headers, raw = self._exchange(method, url, params, headers, content, call)
+        except httpx.DecodingError:
+            raise UnexpectedAnswerError(call, "an answer that could not be decompressed") from None
+        except httpx.TransportError:  # timeouts included
+            if self.remaining() <= 0:
+                raise TimeBudgetError(call, self.budget) from None
+            raise _Retry(
+                ServerError("no answer in time", call), lambda _: TimeBudgetError(call, self.budget)
+            ) from None
+        if status == 429:
+            retry_after = _leading_number(answer_headers.get("Retry-After"))
+            raise _Retry(
+                RateLimitError(call, retry_after),
+                lambda wait: RateLimitError(call, wait, self.remaining(), self.budget),
+                retry_after,
+            )
+        if status in RETRY_STATUSES:
+            raise _Retry(ServerError(status, call), lambda _: ServerError(status, call))
+        if _leading_number(answer_headers.get("RateLimit-Remaining")) == 0:
+            self._wait_before_next = _leading_number(answer_headers.get("RateLimit-Reset")) or 1.0
+        return self._parse(status, answer_headers, raw, call, *read)
 
     def _exchange(
         self, method: str, url: str, params: dict | None, headers: dict, content: str | None, call: str
@@ -239,10 +262,6 @@ class KlaviyoClient:
         if isinstance(outcome[0], Exception):
             raise outcome[0]
         return outcome[0]
-
-    @staticmethod
-    def _backoff(attempt: int) -> float:
-        return min(8.0, 0.5 * 2**attempt)
 
     def _parse(
         self, status: int, headers: httpx.Headers, raw: bytes, call: str, what: str, scope: str
@@ -474,6 +493,27 @@ class KlaviyoClient:
                 if start <= month < stop and value is not None:
                     out[month] = round(value)
         return out
+
+
+class _Retry(Exception):
+    """A fault worth another attempt. `final` is raised when no attempt is left, `cut(wait)`
+    when the budget cannot hold the wait; `wait` is the server's Retry-After, if it gave one."""
+
+    def __init__(
+        self, final: KlaviyoError, cut: Callable[[float], KlaviyoError], wait: float | None = None
+    ):
+        super().__init__(str(final))
+        self.final, self.cut, self.wait = final, cut, wait
+
+
+def _retry_after_or(backoff: tenacity.wait.wait_base) -> Callable[[tenacity.RetryCallState], float]:
+    """tenacity's wait: the Retry-After the failed attempt was given, else the backoff."""
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        asked = state.outcome.exception().wait
+        return asked if asked is not None else backoff(state)
+
+    return wait
 
 
 def _read(model: type[M], value: object, call: str, where: str = "") -> M:

@@ -1,23 +1,31 @@
 """OAuth 2.0 authorization code with PKCE (S256), as Klaviyo runs it (docs/klaviyo-api.md 6).
 
+The protocol is Authlib's (`authlib.oauth2.client.OAuth2Client` over the httpx.Client passed in,
+with HTTP Basic client auth): the S256 challenge, the authorize URL, the token, refresh and
+revocation requests, the client id and secret in HTTP Basic auth. Kept here, by hand:
+
+- `PendingLogins`: the PKCE verifier must survive the redirect, which starts a new Streamlit
+  session, so it is kept server-side, keyed by the random `state`, for a few minutes and for one
+  use only; the state in the redirect must match one we issued. (Authlib's own state store is
+  its web-framework session, which a Streamlit redirect does not keep.)
+- the reading of Klaviyo's answers into our messages (`_checked`), and `Tokens`, whose secrets
+  are SecretStr: they print as ******.
+
 The browser goes to the authorize URL on www.klaviyo.com; tokens are exchanged, refreshed and
-revoked at a.klaviyo.com with the client id and secret as HTTP Basic auth. The PKCE verifier
-must survive the redirect, which starts a new Streamlit session, so it is kept server-side in
-`PendingLogins`, keyed by the random `state`, for a few minutes and for one use only; the
-state in the redirect must match one we issued. Tokens are SecretStr: they print as ******.
+revoked at a.klaviyo.com.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urlencode
 
 import httpx
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.client import OAuth2Client
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from pydantic import SecretStr
 
 from klaviyo.client import READ_SCOPES
@@ -38,7 +46,8 @@ def new_verifier() -> str:
 
 
 def challenge(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    """The S256 code challenge of a verifier (RFC 7636 4.2)."""
+    return create_s256_code_challenge(verifier)
 
 
 @dataclass(frozen=True)
@@ -82,52 +91,51 @@ class PendingLogins:
         return verifier
 
 
+class _Login(OAuth2Client):
+    """Authlib's OAuth 2 protocol client on an httpx.Client we pass in (tests point it at the
+    fake on 127.0.0.1). Every token call sends the client id and secret as HTTP Basic auth
+    (`auth`), so Authlib's httpx integration (moving to httpx2) is not needed."""
+
+    def __init__(self, http: httpx.Client | None, client_id: str, client_secret: str = "", **kw):
+        super().__init__(http, client_id=client_id, code_challenge_method="S256", **kw)
+        self.auth = (client_id, client_secret)
+        for hook in ("access_token_response", "refresh_token_response"):
+            self.register_compliance_hook(hook, _checked)
+
+
 def authorize_url(
     client_id: str, redirect_uri: str, state: str, verifier: str, base: str = AUTHORIZE_URL
 ) -> str:
-    return (
-        base
-        + "?"
-        + urlencode(
-            {
-                "response_type": "code",
-                "client_id": client_id,
-                "redirect_uri": redirect_uri,
-                "scope": " ".join(READ_SCOPES),
-                "state": state,
-                "code_challenge_method": "S256",
-                "code_challenge": challenge(verifier),
-            }
-        )
+    url, _ = _Login(None, client_id, redirect_uri=redirect_uri).create_authorization_url(
+        base, state=state, code_verifier=verifier, scope=" ".join(READ_SCOPES)
     )
+    return url
 
 
-def _token_call(
-    http: httpx.Client, base: str, path: str, client_id: str, client_secret: str, form: dict
-) -> dict:
-    try:
-        response = http.post(
-            base.rstrip("/") + path, data=form, auth=(client_id, client_secret),
-            headers={"Content-Type": "application/x-www-form-urlencoded"},
-        )  # fmt: skip
-    except httpx.HTTPError:
-        raise OAuthError("Klaviyo's login service did not answer. Try again in a minute.") from None
+def _checked(response: httpx.Response) -> httpx.Response:
+    """The response if it is a 200, else an OAuthError saying what to do."""
+    if response.status_code == 200:
+        return response
     try:
         body = response.json()
     except ValueError:
         body = {}
-    if response.status_code != 200:
-        error = (
-            body.get("error", f"status {response.status_code}") if isinstance(body, dict) else "error"
-        )
-        if error == "invalid_grant":
-            raise OAuthError("Klaviyo no longer accepts this login (expired or revoked). Connect again.")
-        if error == "invalid_client":
-            raise OAuthError(
-                "The app's Klaviyo client id or secret is wrong: tell whoever runs this app."
-            )
-        raise OAuthError(f"Klaviyo refused the login ({error}). Connect again.")
-    return body
+    error = body.get("error", f"status {response.status_code}") if isinstance(body, dict) else "error"
+    if error == "invalid_grant":
+        raise OAuthError("Klaviyo no longer accepts this login (expired or revoked). Connect again.")
+    if error == "invalid_client":
+        raise OAuthError("The app's Klaviyo client id or secret is wrong: tell whoever runs this app.")
+    raise OAuthError(f"Klaviyo refused the login ({error}). Connect again.")
+
+
+def _answered(call):
+    """Run a token call; a login service that did not answer is an OAuthError."""
+    try:
+        return call()
+    except httpx.HTTPError:
+        raise OAuthError("Klaviyo's login service did not answer. Try again in a minute.") from None
+    except (OAuth2Error, ValueError):  # a 200 whose body is not a token (checked above otherwise)
+        raise OAuthError("Klaviyo's login answer could not be read. Connect again.") from None
 
 
 def _tokens(body: dict, now: float) -> Tokens:
@@ -145,26 +153,46 @@ def exchange_code(
     http: httpx.Client, client_id: str, client_secret: str, code: str, verifier: str, redirect_uri: str,
     base: str = TOKEN_BASE, now: float | None = None,
 ) -> Tokens:  # fmt: skip
-    body = _token_call(http, base, "/oauth/token", client_id, client_secret, {
-        "grant_type": "authorization_code", "code": code, "code_verifier": verifier, "redirect_uri": redirect_uri,
-    })  # fmt: skip
-    return _tokens(body, now if now is not None else time.time())
+    login = _Login(http, client_id, client_secret, redirect_uri=redirect_uri)
+    body = _answered(
+        lambda: login.fetch_token(
+            base.rstrip("/") + "/oauth/token",
+            auth=login.auth,
+            grant_type="authorization_code",
+            code=code,
+            code_verifier=verifier,
+        )
+    )
+    return _tokens(dict(body), now if now is not None else time.time())
 
 
 def refresh(
     http: httpx.Client, client_id: str, client_secret: str, tokens: Tokens, base: str = TOKEN_BASE,
     now: float | None = None,
 ) -> Tokens:  # fmt: skip
-    body = _token_call(http, base, "/oauth/token", client_id, client_secret, {
-        "grant_type": "refresh_token", "refresh_token": tokens.refresh_token.get_secret_value(),
-    })  # fmt: skip
-    return _tokens(body, now if now is not None else time.time())
+    login = _Login(http, client_id, client_secret)
+    body = _answered(
+        lambda: login.refresh_token(
+            base.rstrip("/") + "/oauth/token",
+            auth=login.auth,
+            refresh_token=tokens.refresh_token.get_secret_value(),
+        )
+    )
+    return _tokens(dict(body), now if now is not None else time.time())
 
 
 def revoke(
     http: httpx.Client, client_id: str, client_secret: str, tokens: Tokens, base: str = TOKEN_BASE
 ) -> None:
-    for token in (tokens.refresh_token, tokens.access_token):
-        _token_call(
-            http, base, "/oauth/revoke", client_id, client_secret, {"token": token.get_secret_value()}
+    login = _Login(http, client_id, client_secret)
+    for token, hint in ((tokens.refresh_token, "refresh_token"), (tokens.access_token, "access_token")):
+        _checked(
+            _answered(
+                lambda t=token, h=hint: login.revoke_token(
+                    base.rstrip("/") + "/oauth/revoke",
+                    auth=login.auth,
+                    token=t.get_secret_value(),
+                    token_type_hint=h,
+                )
+            )
         )

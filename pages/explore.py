@@ -6,7 +6,8 @@ from functools import partial
 import streamlit as st
 
 from engine import advice
-from engine.growth import Fit, UsageHistory, fit, typical_sms_credits
+from engine.growth import Fit, fit, typical_sms_credits
+from engine.history import UsageHistory
 from engine.models import PriceBook
 from engine.whatif import run_whatif
 from ui import charts, report, share, state

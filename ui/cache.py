@@ -11,12 +11,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from engine.history import LoadedUsage
 from engine.models import PriceBook
 from engine.price_book import load_price_book
 from ingest import worker
 from ingest.errors import UsageFileError
 from ingest.profiles_csv import ProfileCount, count_profiles
-from ingest.usage_csv import LoadedUsage, read_usage_csv
+from ingest.usage_csv import read_usage_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample" / "usage.csv"

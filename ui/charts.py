@@ -13,7 +13,8 @@ from itertools import accumulate
 import plotly.graph_objects as go
 
 from engine.compare import Comparison, Outcome
-from engine.growth import Projection, UsageHistory, month_label
+from engine.growth import Projection
+from engine.history import UsageHistory, month_label
 from engine.models import EventKind, SimulationResult
 
 COLORS = {

@@ -14,7 +14,7 @@ import threading
 
 import streamlit as st
 
-from ingest.usage_csv import LoadedUsage
+from engine.history import LoadedUsage
 from ui import (
     heap,  # noqa: F401  (first: freezes the startup heap, see ui/heap.py)
     klaviyo_connect,

@@ -15,8 +15,8 @@ import gc
 
 # What every page imports: the heavy modules are loaded here so that the freeze covers them.
 import engine  # noqa: F401
+import ingest.klaviyo_api
 import ingest.usage_csv  # noqa: F401
-import klaviyo.load  # noqa: F401
 from ui import charts, report  # noqa: F401  (plotly, pandas)
 
 gc.freeze()

@@ -21,7 +21,8 @@ from decimal import Decimal
 import streamlit as st
 
 from engine.compare import NAMED_POLICIES
-from engine.growth import GROWTH_RANGE, PEAK_RANGE, Fit, UsageHistory
+from engine.growth import GROWTH_RANGE, PEAK_RANGE, Fit
+from engine.history import UsageHistory
 from engine.models import FlexFeeBasis, PriceBook
 from engine.simulate import cover
 from engine.whatif import WhatIf

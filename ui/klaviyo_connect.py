@@ -22,10 +22,10 @@ from contextlib import contextmanager
 import httpx
 import streamlit as st
 
+from ingest.klaviyo_api import load_usage
 from klaviyo import oauth
 from klaviyo.client import BASE_URL, DEFAULT_BUDGET, READ_SCOPES, Credential, KlaviyoClient
 from klaviyo.errors import KlaviyoError
-from klaviyo.load import load_usage
 from ui import state
 from ui.safe import plain
 

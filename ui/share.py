@@ -15,7 +15,7 @@ from datetime import date
 
 from pydantic import ValidationError
 
-from engine.growth import HistoryMonth, UsageHistory, add_months
+from engine.history import HistoryMonth, UsageHistory, add_months
 from engine.models import MAX_CREDITS, MAX_HORIZON, MAX_PROFILES, MAX_SENDS
 
 PARAM = "usage"

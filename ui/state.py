@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from engine.history import LoadedUsage
 from engine.models import PriceBook
 from ingest.profiles_csv import ProfileCount
-from ingest.usage_csv import LoadedUsage
 from ui import cache
 
 USAGE = "usage"  # LoadedUsage: the history the explorer runs on

@@ -13,14 +13,10 @@ import hashlib
 
 import streamlit as st
 
+from ingest.columns import LABELS, REQUIRED, ColumnMappingNeeded
 from ingest.detect import DAY_FIRST, MONTH_FIRST, ORDER_LABELS
-from ingest.usage_csv import (
-    LABELS,
-    REQUIRED,
-    ColumnMappingNeeded,
-    DateOrderQuestion,
-    UsageFileError,
-)
+from ingest.errors import UsageFileError
+from ingest.months import DateOrderQuestion
 from ui import cache, state
 from ui.safe import plain
 

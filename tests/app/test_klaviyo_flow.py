@@ -123,7 +123,7 @@ def test_a_rate_limit_an_hour_long_says_so_and_keeps_the_loaded_data(data_page, 
 
 
 def test_a_partial_answer_is_refused_with_the_missing_months_and_keeps_the_loaded_data(data_page, fake):
-    from engine.growth import add_months
+    from engine.history import add_months
 
     at = load_twelve_months(connect(data_page))
     before = at.session_state["usage"]

@@ -8,10 +8,11 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from engine import advice
-from engine.growth import HistoryMonth, UsageHistory, add_months, fit, typical_sms_credits
+from engine.growth import fit, typical_sms_credits
+from engine.history import HistoryMonth, LoadedUsage, UsageHistory, add_months
 from engine.price_book import load_price_book
 from engine.whatif import WhatIf, run_whatif
-from ingest.usage_csv import LoadedUsage, read_usage_csv
+from ingest.usage_csv import read_usage_csv
 from tests.app.conftest import ROOT, SAMPLE, shown_bills
 from ui import share
 from ui.pages import PAGES

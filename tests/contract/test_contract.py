@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
-from klaviyo.load import load_usage
+from ingest.klaviyo_api import load_usage
 
 SLICE = json.loads((Path(__file__).parent / "klaviyo_openapi_slice.json").read_text())
 

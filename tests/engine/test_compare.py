@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from engine import NAMED_POLICIES, Policy, Scenario, Start, UsageCycle, advice, compare, sensitivity
 from engine.compare import CURRENT_KEY, minimal_schedule
-from engine.growth import add_months, fit
+from engine.growth import fit
+from engine.history import add_months
 from engine.models import FlexFeeBasis, ManualDowngrade, Preference
 from engine.simulate import cover, simulate
 from engine.whatif import SETTINGS, WhatIf, run_whatif

@@ -5,15 +5,8 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from engine.growth import (
-    Growth,
-    HistoryMonth,
-    UsageHistory,
-    add_months,
-    fit,
-    project,
-    typical_sms_credits,
-)
+from engine.growth import Growth, fit, project, typical_sms_credits
+from engine.history import HistoryMonth, UsageHistory, add_months
 from engine.models import MAX_PROFILES, MAX_SENDS
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from pydantic import Field
 
 from ingest import worker
+from ingest.columns import ColumnMappingNeeded
 from ingest.detect import (
     DAY_FIRST,
     MAX_COUNT,
@@ -24,13 +25,10 @@ from ingest.detect import (
     read_date,
     read_records,
 )
+from ingest.errors import UsageFileError
+from ingest.months import DateOrderQuestion
 from ingest.profiles_csv import count_profiles
-from ingest.usage_csv import (
-    ColumnMappingNeeded,
-    DateOrderQuestion,
-    UsageFileError,
-    read_usage_csv,
-)
+from ingest.usage_csv import read_usage_csv
 
 US, EU = NumberStyle(".", ","), NumberStyle(",", ".")
 

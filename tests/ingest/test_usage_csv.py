@@ -4,14 +4,10 @@ from datetime import date
 
 import pytest
 
+from ingest.columns import ColumnMappingNeeded
+from ingest.errors import UsageFileError
 from ingest.profiles_csv import count_profiles
-from ingest.usage_csv import (
-    MAX_BYTES,
-    ColumnMappingNeeded,
-    UsageFileError,
-    history_csv,
-    read_usage_csv,
-)
+from ingest.usage_csv import MAX_BYTES, history_csv, read_usage_csv
 
 GOOD = b"month,active_profiles,email_sends,sms_credits\n2026-08,1000,9000,100\n2026-09,1100,9500,120\n"
 

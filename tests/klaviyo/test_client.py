@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from fake_klaviyo import KEY
+from ingest.klaviyo_api import load_usage
 from klaviyo.client import Credential, KlaviyoClient
 from klaviyo.errors import (
     AuthError,
@@ -16,7 +17,6 @@ from klaviyo.errors import (
     ServerError,
     UnexpectedAnswerError,
 )
-from klaviyo.load import load_usage
 
 TODAY = date(2026, 11, 23)
 

@@ -9,10 +9,11 @@ from datetime import date
 import httpx
 import pytest
 
-from engine.growth import add_months
+from engine.history import add_months
 from engine.models import MAX_SENDS
 from fake_klaviyo import KEY
 from fake_klaviyo.server import METRICS
+from ingest.klaviyo_api import load_usage
 from klaviyo.client import Credential, KlaviyoClient
 from klaviyo.errors import (
     IncompleteDataError,
@@ -22,7 +23,6 @@ from klaviyo.errors import (
     TimeBudgetError,
     UnexpectedAnswerError,
 )
-from klaviyo.load import load_usage
 
 TODAY = date(2026, 11, 23)  # a 12-month load reads Nov 2025 to Oct 2026
 BEFORE_AGGREGATES = [None] * 4  # account, billing usage, two pages of metrics

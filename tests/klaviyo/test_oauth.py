@@ -117,3 +117,34 @@ def test_tokens_never_print():
         expires_at=0,
     )
     assert "secret" not in repr(tokens) and "secret" not in str(tokens)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "message"),
+    [
+        (200, "<html>Maintenance</html>", "could not be read"),
+        (200, '{"token_type": "Bearer"}', "could not be read"),
+        (502, "<html>Bad gateway</html>", r"refused the login \(status 502\)"),
+        (400, '{"detail": "no error field"}', r"refused the login \(status 400\)"),
+    ],
+)
+def test_a_token_answer_that_is_not_a_token_says_what_to_do(status, body, message):
+    """What Authlib hands back is read into our messages, whatever the login service answers."""
+    answer = httpx.MockTransport(lambda request: httpx.Response(status, text=body))
+    tokens = oauth.Tokens(oauth.SecretStr("at"), oauth.SecretStr("rt"), expires_at=0)
+    with httpx.Client(transport=answer) as http:
+        with pytest.raises(oauth.OAuthError, match=message):
+            oauth.exchange_code(http, CLIENT_ID, CLIENT_SECRET, "c", oauth.new_verifier(), REDIRECT)
+        with pytest.raises(oauth.OAuthError, match=message):
+            oauth.refresh(http, CLIENT_ID, CLIENT_SECRET, tokens)
+
+
+def test_a_login_service_that_does_not_answer_says_so():
+    def refuse(request):
+        raise httpx.ConnectError("refused", request=request)
+
+    with (
+        httpx.Client(transport=httpx.MockTransport(refuse)) as http,
+        pytest.raises(oauth.OAuthError, match="did not answer"),
+    ):
+        oauth.exchange_code(http, CLIENT_ID, CLIENT_SECRET, "c", oauth.new_verifier(), REDIRECT)

@@ -167,7 +167,7 @@ def test_the_comparison_counts_each_kind_of_plan_move_apart(run):
 def _history(rows):
     from datetime import date
 
-    from engine.growth import HistoryMonth, UsageHistory, add_months
+    from engine.history import HistoryMonth, UsageHistory, add_months
 
     start = date(2025, 1, 1)
     return UsageHistory(

@@ -11,12 +11,11 @@ each step. The whole load runs within the client's time budget.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from engine.growth import HistoryMonth, UsageHistory, add_months
+from engine.history import HistoryMonth, LoadedUsage, UsageHistory, add_months
 from engine.models import MAX_CREDITS, MAX_PROFILES, MAX_SENDS
-from ingest.usage_csv import LoadedUsage
 from klaviyo.client import KlaviyoClient
 from klaviyo.errors import IncompleteDataError, UnexpectedAnswerError
 from klaviyo.models import BillingUsage
@@ -51,7 +50,7 @@ def load_usage(
     """The last `months` complete months of usage, and today's plan caps where known."""
     today = today or date.today()
     end = date(today.year, today.month, 1)  # the current month is not complete: stop before it
-    first = add_months(end, -months)
+    asked = [add_months(end, i - months) for i in range(months)]
 
     progress("Checking the key and reading the account")
     account = client.account()
@@ -61,35 +60,19 @@ def load_usage(
     ids = {m.name: m.id for m in client.metrics()}
     if "Received Email" not in ids:
         raise UnexpectedAnswerError("get-metrics", "the account has no 'Received Email' metric")
-    asked = [add_months(first, i) for i in range(months)]
-    missing: dict[str, list[date]] = {}
-
-    def counts(names: tuple[str, ...], label: str) -> dict[date, int]:
-        """The sum of the named metrics per month; a metric the account lacks counts nothing
-        (an email-only store has no SMS metrics), but one it has must cover every month."""
-        total = dict.fromkeys(asked, 0)
-        for name in names:
-            if name in ids:
-                progress(f"Counting {label}: {name}, {first:%b %Y} to {add_months(end, -1):%b %Y}")
-                got = client.monthly_counts(ids[name], first, end, account.timezone, name=name)
-                if gaps := [m for m in asked if m not in got]:
-                    missing[name] = gaps
-                for month in asked:
-                    total[month] += got.get(month, 0)
-        return total
-
-    emails = counts(EMAIL_METRICS, "emails")
-    sms = counts(SMS_METRICS, "SMS")
+    series = _Series(client, ids, asked, account.timezone, progress)
+    emails = series.counts(EMAIL_METRICS, "emails")
+    sms = series.counts(SMS_METRICS, "SMS")
     progress("Reading the segment's size, month by month")
-    profiles = client.segment_monthly_members(segment_id, first, end)
+    profiles = client.segment_monthly_members(segment_id, asked[0], end)
     if gaps := [m for m in asked if m not in profiles]:
-        missing["the segment's size"] = gaps
-    if missing:
-        raise IncompleteDataError(missing)
+        series.missing["the segment's size"] = gaps
+    if series.missing:
+        raise IncompleteDataError(series.missing)
 
     rows = [_month(month, profiles[month], emails[month], sms[month]) for month in asked]
     notes = [
-        f"Loaded from Klaviyo on {today:%d %b %Y}: {first:%b %Y} to {add_months(end, -1):%b %Y}.",
+        f"Loaded from Klaviyo on {today:%d %b %Y}: {asked[0]:%b %Y} to {asked[-1]:%b %Y}.",
         "SMS credits counted as 1 per message sent (the US rate); other countries cost more.",
     ]
     if plans.email_plan_profiles is None:
@@ -98,6 +81,33 @@ def load_usage(
         history=UsageHistory(months=rows), source=f"Klaviyo: {account.name}", mapping={}, notes=notes
     )
     return loaded, plans
+
+
+@dataclass
+class _Series:
+    """Monthly metric counts over the months asked for, noting every month a metric lacks."""
+
+    client: KlaviyoClient
+    ids: dict[str, str]  # metric name -> id
+    asked: list[date]
+    timezone: str
+    progress: Callable[[str], None]
+    missing: dict[str, list[date]] = field(default_factory=dict)
+
+    def counts(self, names: tuple[str, ...], label: str) -> dict[date, int]:
+        """The sum of the named metrics per month; a metric the account lacks counts nothing
+        (an email-only store has no SMS metrics), but one it has must cover every month."""
+        first, end = self.asked[0], add_months(self.asked[-1], 1)
+        total = dict.fromkeys(self.asked, 0)
+        for name in names:
+            if name in self.ids:
+                self.progress(f"Counting {label}: {name}, {first:%b %Y} to {self.asked[-1]:%b %Y}")
+                got = self.client.monthly_counts(self.ids[name], first, end, self.timezone, name=name)
+                if gaps := [m for m in self.asked if m not in got]:
+                    self.missing[name] = gaps
+                for month in self.asked:
+                    total[month] += got.get(month, 0)
+        return total
 
 
 def _month(month: date, profiles: int, emails: int, credits: int) -> HistoryMonth:
