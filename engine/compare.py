@@ -29,7 +29,8 @@ from engine.models import (
     Scenario,
     SimulationResult,
 )
-from engine.simulate import Ladder, build_ladders, simulate
+from engine.rules import Ladder, build_ladders
+from engine.simulate import simulate
 
 ZERO = Decimal("0")
 
@@ -237,7 +238,7 @@ def minimal_schedule(
     ]
     target = _key(every_renewal)
     base = scenario.policy.model_copy(update={"manual_downgrade": False})
-    email, sms = build_ladders(book, scenario)
+    email, sms = build_ladders(book, scenario.price_change)
     ladders = {"email": email, "sms": sms}
 
     def run(schedule: Sequence[ManualDowngrade]) -> SimulationResult:

@@ -205,8 +205,48 @@ class ManualDowngrade(Frozen):
     requested: DowngradeRequest = DowngradeRequest.AFTER_UPGRADES
 
 
-class Policy(Frozen):
-    """The billing settings under test (section 2)."""
+def _check_setting(s: Setting | Policy) -> None:
+    """Section 2's validation of a setting: the combinations Klaviyo does not offer."""
+    if s.auto_downgrade and s.email != Preference.FLEX:
+        raise ValueError(
+            "auto_downgrade: Klaviyo offers auto-downgrade only with flexible sending "
+            "(email preference 'flex')"
+        )
+    if s.auto_downgrade and s.manual_downgrade:
+        raise ValueError("auto_downgrade: cannot be combined with manual_downgrade")
+    if not s.manual_downgrades:
+        return
+    if s.auto_downgrade:
+        raise ValueError("manual_downgrades: cannot be combined with auto_downgrade")
+    if s.manual_downgrade:
+        raise ValueError(
+            "manual_downgrades: a schedule cannot be combined with manual_downgrade "
+            "(which already downgrades at every renewal)"
+        )
+    seen: set[tuple[int, str]] = set()
+    for d in s.manual_downgrades:
+        if (d.cycle, d.channel) in seen:
+            raise ValueError(
+                f"manual_downgrades: the {d.channel} downgrade at cycle {d.cycle} is scheduled twice"
+            )
+        seen.add((d.cycle, d.channel))
+
+
+def _check_assumptions(a: Assumptions | Policy) -> None:
+    """Section 2's validation of the card window: fixed after it failed."""
+    if a.card_fixed_cycle is not None:
+        if a.card_failure_cycle is None:
+            raise ValueError("card_fixed_cycle: needs a card_failure_cycle before it")
+        if a.card_fixed_cycle <= a.card_failure_cycle:
+            raise ValueError("card_fixed_cycle: must be after card_failure_cycle")
+
+
+SETTING_FIELDS = ("email", "sms", "auto_downgrade", "manual_downgrade", "manual_downgrades")
+ASSUMPTION_FIELDS = ("flex_fee_basis", "sms_rollover", "card_failure_cycle", "card_fixed_cycle")
+
+
+class Setting(Frozen):
+    """What the account owner picks in Klaviyo: a preference per channel and the downgrades."""
 
     email: Preference = Preference.NONE
     sms: Preference = Preference.NONE
@@ -214,41 +254,10 @@ class Policy(Frozen):
     manual_downgrade: StrictBool = False
     # A schedule of manual downgrades; `manual_downgrade` = one at every renewal on both channels.
     manual_downgrades: tuple[ManualDowngrade, ...] = Field(default=(), max_length=2 * MAX_HORIZON)
-    flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
-    sms_rollover: StrictBool = False
-    card_failure_cycle: CycleNumber | None = None
-    card_fixed_cycle: CycleNumber | None = None
 
     @model_validator(mode="after")
-    def _combinations(self) -> Policy:
-        if self.auto_downgrade and self.email != Preference.FLEX:
-            raise ValueError(
-                "auto_downgrade: Klaviyo offers auto-downgrade only with flexible sending "
-                "(email preference 'flex')"
-            )
-        if self.auto_downgrade and self.manual_downgrade:
-            raise ValueError("auto_downgrade: cannot be combined with manual_downgrade")
-        if self.manual_downgrades:
-            if self.auto_downgrade:
-                raise ValueError("manual_downgrades: cannot be combined with auto_downgrade")
-            if self.manual_downgrade:
-                raise ValueError(
-                    "manual_downgrades: a schedule cannot be combined with manual_downgrade "
-                    "(which already downgrades at every renewal)"
-                )
-            seen: set[tuple[int, str]] = set()
-            for d in self.manual_downgrades:
-                if (d.cycle, d.channel) in seen:
-                    raise ValueError(
-                        f"manual_downgrades: the {d.channel} downgrade at cycle {d.cycle} "
-                        "is scheduled twice"
-                    )
-                seen.add((d.cycle, d.channel))
-        if self.card_fixed_cycle is not None:
-            if self.card_failure_cycle is None:
-                raise ValueError("card_fixed_cycle: needs a card_failure_cycle before it")
-            if self.card_fixed_cycle <= self.card_failure_cycle:
-                raise ValueError("card_fixed_cycle: must be after card_failure_cycle")
+    def _combinations(self) -> Setting:
+        _check_setting(self)
         return self
 
     def scheduled_downgrade(self, cycle: int, channel: str) -> ManualDowngrade | None:
@@ -258,11 +267,61 @@ class Policy(Frozen):
                 return d
         return None
 
+
+class Assumptions(Frozen):
+    """What we assume about Klaviyo where its texts are silent or disagree (the readings of
+    sections 3.3 and 3.4), and an event outside the owner's choice (a failed card)."""
+
+    flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
+    sms_rollover: StrictBool = False
+    card_failure_cycle: CycleNumber | None = None
+    card_fixed_cycle: CycleNumber | None = None
+
+    @model_validator(mode="after")
+    def _card_window(self) -> Assumptions:
+        _check_assumptions(self)
+        return self
+
     def preferences_active(self, cycle: int) -> bool:
         """A failed card payment disables flex and auto-upgrade until the owner fixes it (section 3)."""
         if self.card_failure_cycle is None or cycle < self.card_failure_cycle:
             return True
         return self.card_fixed_cycle is not None and cycle >= self.card_fixed_cycle
+
+
+class Policy(Frozen):
+    """The JSON contract's `policy` object (section 4): a `Setting` and `Assumptions` side by
+    side, flat, so the contract stays as it is. The engine reads `.setting` and `.assumptions`;
+    `Policy.compose` puts one of each together."""
+
+    email: Preference = Preference.NONE
+    sms: Preference = Preference.NONE
+    auto_downgrade: StrictBool = False
+    manual_downgrade: StrictBool = False
+    manual_downgrades: tuple[ManualDowngrade, ...] = Field(default=(), max_length=2 * MAX_HORIZON)
+    flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
+    sms_rollover: StrictBool = False
+    card_failure_cycle: CycleNumber | None = None
+    card_fixed_cycle: CycleNumber | None = None
+
+    @model_validator(mode="after")
+    def _combinations(self) -> Policy:
+        _check_setting(self)
+        _check_assumptions(self)
+        return self
+
+    @classmethod
+    def compose(cls, setting: Setting, assumptions: Assumptions) -> Policy:
+        """A policy from its two halves (both already valid, so nothing is checked again)."""
+        return cls.model_construct(**dict(setting), **dict(assumptions))
+
+    @property
+    def setting(self) -> Setting:
+        return Setting.model_construct(**{f: getattr(self, f) for f in SETTING_FIELDS})
+
+    @property
+    def assumptions(self) -> Assumptions:
+        return Assumptions.model_construct(**{f: getattr(self, f) for f in ASSUMPTION_FIELDS})
 
 
 class Start(Frozen):
