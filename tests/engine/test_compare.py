@@ -11,12 +11,23 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from engine import NAMED_POLICIES, Policy, Scenario, Start, UsageCycle, advice, compare, sensitivity
-from engine.compare import CURRENT_KEY, minimal_schedule
+from engine import (
+    SETTINGS,
+    Assumptions,
+    Policy,
+    Scenario,
+    Start,
+    UsageCycle,
+    advice,
+    compare,
+    sensitivity,
+)
+from engine.compare import minimal_schedule
 from engine.growth import add_months, fit
 from engine.models import FlexFeeBasis, ManualDowngrade, Preference
+from engine.settings import CURRENT_KEY
 from engine.simulate import cover, simulate
-from engine.whatif import SETTINGS, WhatIf, run_whatif
+from engine.whatif import WhatIf, run_whatif
 from ingest.usage_csv import read_usage_file
 from tests.engine.helpers import BOOK, run
 
@@ -35,7 +46,7 @@ def scenario(policy=None, revenue="0.05", usage=None):
 
 
 def test_the_named_set_is_section_6():
-    assert [p.label for p in NAMED_POLICIES] == [
+    assert [p.label for p in SETTINGS.values()] == [
         "Stop sending",
         "Flexible sending",
         "Flexible sending + auto-downgrade",
@@ -554,7 +565,7 @@ def word_scenarios(draw):
             **switches,
         )
     else:
-        policy = SETTINGS[setting].policy(Policy(**switches))
+        policy = Policy.compose(SETTINGS[setting].setting, Assumptions(**switches))
     return Scenario(
         start=Start(
             active_profiles=draw(profile),
