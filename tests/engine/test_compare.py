@@ -153,6 +153,15 @@ def test_current_setting_outside_the_named_set_gets_its_own_row():
     )
 
 
+def test_the_current_setting_is_given_by_key_and_kept_by_the_sensitivity():
+    s = scenario(Policy.compose(SETTINGS["flex"].setting, Assumptions(flex_fee_basis="whole")))
+    c = compare(s, BOOK, current="flex")
+    assert c.current == "flex" and len(c.outcomes) == len(SETTINGS)
+    assert c.outcome("flex").policy.flex_fee_basis == "whole"  # the user's assumptions, every row
+    for alt in sensitivity(s, BOOK, c):
+        assert set(alt.totals_usd) == set(SETTINGS)
+
+
 def test_current_setting_that_wins_says_nothing_to_change():
     c = compare(scenario(Policy(email="flex", sms="flex")), BOOK)
     assert c.saving_vs_current_usd == 0
