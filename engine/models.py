@@ -8,10 +8,11 @@ and is written out as a string with two decimals. The rules these models feed ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from pydantic import (
     BaseModel,
@@ -118,24 +119,71 @@ NO_SMS_PLAN = SmsTier(
 )
 
 
-def _check_increasing(values: list, what: str) -> None:
+class LadderFault(NamedTuple):
+    """A break of a ladder rule: the tier at fault (its index), the column, what is wrong, and
+    the index of the tier it was compared with. The model and the CSV loader word the place."""
+
+    tier: int
+    column: str
+    problem: str
+    before: int | None = None
+
+
+def _increasing(values: Sequence, column: str) -> LadderFault | None:
+    """Section 1: tiers go strictly up (no repeats, no rows out of order; a gap or overlap shows
+    up as one)."""
     for i in range(1, len(values)):
         if values[i] <= values[i - 1]:
-            raise ValueError(
-                f"{what} must be strictly increasing: tier {i + 1} ({values[i]}) "
-                f"is not above tier {i} ({values[i - 1]})"
+            problem = (
+                f"must be strictly increasing: {values[i]} is not above the tier before it "
+                f"({values[i - 1]}); list tiers from smallest to largest, each once"
             )
+            return LadderFault(i, column, problem, i - 1)
+    return None
 
 
-def _check_prices(prices: list[Decimal]) -> None:
-    # Our decision: a higher tier never costs less. Otherwise an upgrade would be a refund, which
-    # the specification never describes (docs/billing-rules.md, "Decisions").
+def _prices_never_fall(prices: Sequence[Decimal]) -> LadderFault | None:
+    """Our decision (section 7): a higher tier never costs less, else an upgrade would be a
+    refund, which the specification never describes."""
     for i in range(1, len(prices)):
         if prices[i] < prices[i - 1]:
-            raise ValueError(
-                f"monthly_price_usd must not fall as tiers rise: tier {i + 1} ({prices[i]}) "
-                f"costs less than tier {i} ({prices[i - 1]})"
+            problem = (
+                f"must not fall as tiers rise: {prices[i]} is below the smaller tier's price "
+                f"({prices[i - 1]}); a bigger tier never costs less"
             )
+            return LadderFault(i, "monthly_price_usd", problem, i - 1)
+    return None
+
+
+def email_ladder_fault(tiers: Sequence[EmailTier]) -> LadderFault | None:
+    """The first break of the email ladder's rules: a paid tier has sends (section 7, so the
+    flex unit price is defined), then profiles and sends strictly increasing, prices never fall."""
+    for i, t in enumerate(tiers):
+        if t.monthly_price_usd > 0 and t.monthly_email_sends == 0:
+            problem = "must be above 0 on a paid tier: a paid tier must include some email sends"
+            return LadderFault(i, "monthly_email_sends", problem)
+    return (
+        _increasing([t.max_profiles for t in tiers], "max_profiles")
+        or _increasing([t.monthly_email_sends for t in tiers], "monthly_email_sends")
+        or _prices_never_fall([t.monthly_price_usd for t in tiers])
+    )
+
+
+def sms_ladder_fault(tiers: Sequence[SmsTier]) -> LadderFault | None:
+    """The first break of the SMS ladder's rules: the 0-credit row means "no SMS plan" and costs
+    0 (section 1), then credits strictly increasing, prices never fall."""
+    for i, t in enumerate(tiers):
+        if t.monthly_credits == 0 and t.monthly_price_usd != 0:
+            problem = "must be 0: the 0-credit row means 'no SMS plan'"
+            return LadderFault(i, "monthly_price_usd", problem)
+    return _increasing([t.monthly_credits for t in tiers], "monthly_credits") or _prices_never_fall(
+        [t.monthly_price_usd for t in tiers]
+    )
+
+
+def _raise(fault: LadderFault | None) -> None:
+    if fault is not None:
+        raise ValueError(f"{fault.column} {fault.problem} (tier {fault.tier + 1})")
 
 
 class PriceBook(Frozen):
@@ -148,12 +196,7 @@ class PriceBook(Frozen):
     @field_validator("email_tiers")
     @classmethod
     def _email_ladder(cls, tiers: tuple[EmailTier, ...]) -> tuple[EmailTier, ...]:
-        _check_increasing([t.max_profiles for t in tiers], "max_profiles")
-        _check_increasing([t.monthly_email_sends for t in tiers], "monthly_email_sends")
-        _check_prices([t.monthly_price_usd for t in tiers])
-        for i, t in enumerate(tiers, start=1):
-            if t.monthly_price_usd > 0 and t.monthly_email_sends == 0:
-                raise ValueError(f"tier {i}: a paid tier must include some monthly_email_sends")
+        _raise(email_ladder_fault(tiers))
         return tiers
 
     @field_validator("sms_tiers")
@@ -161,10 +204,7 @@ class PriceBook(Frozen):
     def _sms_ladder(cls, tiers: tuple[SmsTier, ...]) -> tuple[SmsTier, ...]:
         if not tiers or tiers[0].monthly_credits != 0:
             tiers = (NO_SMS_PLAN, *tiers)  # section 1: a book that omits the (0, 0) row gets it
-        if tiers[0].monthly_price_usd != 0:
-            raise ValueError("the 0-credit row means 'no SMS plan' and must cost 0")
-        _check_increasing([t.monthly_credits for t in tiers], "monthly_credits")
-        _check_prices([t.monthly_price_usd for t in tiers])
+        _raise(sms_ladder_fault(tiers))
         return tiers
 
 
