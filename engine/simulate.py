@@ -129,8 +129,10 @@ def step(run: Run, state: State, use: UsageCycle, cycle: int) -> tuple[State, Cy
     email_base, sms_base = email.price(renewal.tier, cycle), sms.price(s, cycle)
     # 3.3 and 3.4: sending, each channel at its limit
     basis = run.assumptions.flex_fee_basis
-    mail = _channel(Demand(email, renewal.tier, use.email_sends, 0, cycle, basis), setting.email, active, email_base, events)  # fmt: skip
-    text = _channel(Demand(sms, s, use.sms_credits, carried, cycle, basis), setting.sms, active, sms_base, events)  # fmt: skip
+    to_mail = Demand(email, renewal.tier, use.email_sends, 0, cycle, basis)
+    mail = _channel(to_mail, setting.email, active, email_base, events)
+    to_text = Demand(sms, s, use.sms_credits, carried, cycle, basis)
+    text = _channel(to_text, setting.sms, active, sms_base, events)
     carried_out = rollover(sms, text.tier, carried, text.sent, run.assumptions.sms_rollover)
     bill = _cycle_bill(run, cycle, use, renewal, email_base, mail, sms_base, text, events)
     bill = _bill(
