@@ -245,7 +245,7 @@ class ManualDowngrade(Frozen):
     requested: DowngradeRequest = DowngradeRequest.AFTER_UPGRADES
 
 
-def _check_setting(s: Setting | Policy) -> None:
+def _check_setting(s: Setting) -> None:
     """Section 2's validation of a setting: the combinations Klaviyo does not offer."""
     if s.auto_downgrade and s.email != Preference.FLEX:
         raise ValueError(
@@ -272,7 +272,7 @@ def _check_setting(s: Setting | Policy) -> None:
         seen.add((d.cycle, d.channel))
 
 
-def _check_assumptions(a: Assumptions | Policy) -> None:
+def _check_assumptions(a: Assumptions) -> None:
     """Section 2's validation of the card window: fixed after it failed."""
     if a.card_fixed_cycle is not None:
         if a.card_failure_cycle is None:
@@ -329,26 +329,10 @@ class Assumptions(Frozen):
         return self.card_fixed_cycle is not None and cycle >= self.card_fixed_cycle
 
 
-class Policy(Frozen):
-    """The JSON contract's `policy` object (section 4): a `Setting` and `Assumptions` side by
-    side, flat, so the contract stays as it is. The engine reads `.setting` and `.assumptions`;
-    `Policy.compose` puts one of each together."""
-
-    email: Preference = Preference.NONE
-    sms: Preference = Preference.NONE
-    auto_downgrade: StrictBool = False
-    manual_downgrade: StrictBool = False
-    manual_downgrades: tuple[ManualDowngrade, ...] = Field(default=(), max_length=2 * MAX_HORIZON)
-    flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
-    sms_rollover: StrictBool = False
-    card_failure_cycle: CycleNumber | None = None
-    card_fixed_cycle: CycleNumber | None = None
-
-    @model_validator(mode="after")
-    def _combinations(self) -> Policy:
-        _check_setting(self)
-        _check_assumptions(self)
-        return self
+class Policy(Assumptions, Setting):
+    """The JSON contract's `policy` object (section 4): the fields of a `Setting`, then those of
+    `Assumptions`, flat, so the contract stays as it is; both halves' validation applies. The
+    engine reads `.setting` and `.assumptions`; `Policy.compose` puts one of each together."""
 
     @classmethod
     def compose(cls, setting: Setting, assumptions: Assumptions) -> Policy:

@@ -176,21 +176,9 @@ def _cycle_bill(
     return dict(
         cycle=cycle,
         email_plan_profiles=run.email.caps[mail.tier],
-        email_base_usd=email_base,
-        email_upgrade_usd=mail.upgrade_usd,
-        email_flex_usd=mail.flex_usd,
-        email_upgrades=mail.upgrades,
-        email_flexes=mail.flexes,
-        emails_sent=mail.sent,
-        emails_blocked=mail.blocked,
+        **_sending_fields("email", email_base, mail),
         sms_plan_credits=run.sms.caps[text.tier],
-        sms_base_usd=sms_base,
-        sms_upgrade_usd=text.upgrade_usd,
-        sms_flex_usd=text.flex_usd,
-        sms_upgrades=text.upgrades,
-        sms_flexes=text.flexes,
-        sms_credits_used=text.sent,
-        sms_credits_blocked=text.blocked,
+        **_sending_fields("sms", sms_base, text),
         total_usd=cycle_total(email_base, mail, sms_base, text),
         lost_revenue_usd=lost_revenue(mail, text, run.per_email, run.per_credit),
         custom_quote=renewal.over_top or mail.custom_quote or text.custom_quote,
@@ -203,9 +191,29 @@ def _cycle_bill(
         sms_credits_demand=use.sms_credits,
         email_manual_downgrade=renewal.manual,
         email_auto_downgrade=renewal.auto,
-        emails_above_top=mail.above_top,
-        sms_credits_above_top=text.above_top,
     )
+
+
+# The contract's names for what was sent, blocked, and blocked above the top tier (section 4).
+_COUNT_KEYS = {
+    "email": ("emails_sent", "emails_blocked", "emails_above_top"),
+    "sms": ("sms_credits_used", "sms_credits_blocked", "sms_credits_above_top"),
+}
+
+
+def _sending_fields(channel: str, base: Decimal, out: Sending) -> dict:
+    """One channel's charges and counts under the contract's keys (`email_…` / `sms_…`)."""
+    sent, blocked, above_top = _COUNT_KEYS[channel]
+    return {
+        f"{channel}_base_usd": base,
+        f"{channel}_upgrade_usd": out.upgrade_usd,
+        f"{channel}_flex_usd": out.flex_usd,
+        f"{channel}_upgrades": out.upgrades,
+        f"{channel}_flexes": out.flexes,
+        sent: out.sent,
+        blocked: out.blocked,
+        above_top: out.above_top,
+    }
 
 
 def _last_upgrade(events: list[Event], channel: Channel) -> Event | None:
