@@ -13,8 +13,9 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 from engine.models import (
     Assumptions,
@@ -53,24 +54,25 @@ def cover(caps: Sequence[int], n: int) -> tuple[int, bool]:
 class Ladder:
     """One channel's ladder as plain tuples, with the prices before and after a price change."""
 
-    name: str  # "email" or "sms": used in event messages
+    channel: Channel  # email or sms: used in events and their messages
     caps: tuple[int, ...]  # profiles (email) or credits (sms): what `cover` searches
     sends: tuple[int, ...]  # the message allowance of each tier (for sms: the credits)
     prices: tuple[Decimal, ...]
     changed_prices: tuple[Decimal, ...]
     change_from: int  # first cycle of the changed prices; beyond the horizon when none
 
-    @property
-    def top(self) -> int:
-        return len(self.caps) - 1
+    top: int = field(init=False)  # index of the top tier
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "top", len(self.caps) - 1)
 
     @property
-    def channel(self) -> Channel:
-        return Channel(self.name)
+    def name(self) -> str:
+        return self.channel.value
 
     @property
     def unit(self) -> str:
-        return "emails" if self.name == "email" else "credits"
+        return "emails" if self.channel is Channel.EMAIL else "credits"
 
     def cover(self, n: int) -> tuple[int, bool]:
         return cover(self.caps, n)
@@ -92,14 +94,14 @@ def build_ladders(book: PriceBook, change: PriceChange | None) -> tuple[Ladder, 
     sms_prices = tuple(t.monthly_price_usd for t in book.sms_tiers)
     credits = tuple(t.monthly_credits for t in book.sms_tiers)
     email = Ladder(
-        name="email",
+        channel=Channel.EMAIL,
         caps=tuple(t.max_profiles for t in book.email_tiers),
         sends=tuple(t.monthly_email_sends for t in book.email_tiers),
         prices=email_prices,
         changed_prices=changed(email_prices),
         change_from=change_from,
     )
-    sms = Ladder("sms", credits, credits, sms_prices, changed(sms_prices), change_from)
+    sms = Ladder(Channel.SMS, credits, credits, sms_prices, changed(sms_prices), change_from)
     return email, sms
 
 
@@ -212,8 +214,7 @@ def profile_compliance(ladder: Ladder, c: int, needed: int, profiles: int, event
     return needed
 
 
-@dataclass(frozen=True, slots=True)
-class EmailRenewal:
+class EmailRenewal(NamedTuple):
     tier: int
     profile_upgrades: int  # tiers the profile count forced the plan up
     manual: bool  # a manual downgrade took effect
@@ -277,8 +278,7 @@ class Sending:
     above_top: int = 0  # blocked messages above the top tier's limit: by quote, not lost
 
 
-@dataclass(frozen=True, slots=True)
-class Demand:
+class Demand(NamedTuple):
     """One channel's cycle: the ladder, the plan, the demand, carried-in credits, the prices'
     cycle and the flex fee reading. `carried_in` adds to every tier's limit (0 for email)."""
 
@@ -294,12 +294,14 @@ class Demand:
 
     def over(self, k: int) -> bool:
         """Demand above tier k's limit, with a higher tier to go to."""
-        return self.demand > self.limit(k) and k < self.ladder.top
+        ladder = self.ladder
+        return self.demand > ladder.sends[k] + self.carried_in and k < ladder.top
 
 
-def stop(d: Demand) -> Sending:
-    """Preference `none` (sections 3.3, 3.4): sent = min(demand, limit); the rest is blocked."""
-    return Sending(tier=d.tier, sent=0, blocked=0, limit=d.limit(d.tier))
+def stop(d: Demand, events: list[Event] | None = None) -> Sending:
+    """Preference `none` (sections 3.3, 3.4): sent = min(demand, limit); the rest is blocked
+    (`top_of_ladder` splits it). No event of its own."""
+    return Sending(d.tier, 0, 0, d.ladder.sends[d.tier] + d.carried_in)
 
 
 def auto_upgrade(d: Demand, events: list[Event]) -> Sending:
@@ -369,7 +371,7 @@ def flex(d: Demand, events: list[Event]) -> Sending:
 
 # The at-limit behaviours of sections 3.3 and 3.4, keyed by preference.
 AT_LIMIT: dict[Preference, Callable[[Demand, list[Event]], Sending]] = {
-    Preference.NONE: lambda d, events: stop(d),
+    Preference.NONE: stop,
     Preference.FLEX: flex,
     Preference.AUTO_UPGRADE: auto_upgrade,
 }
@@ -381,7 +383,13 @@ def top_of_ladder(d: Demand, out: Sending, events: list[Event]) -> None:
     quote under every setting, not lost revenue; the rest of the blocked demand is a block."""
     out.sent = min(d.demand, out.limit)
     out.blocked = d.demand - out.sent
-    out.above_top = min(out.blocked, max(0, d.demand - d.limit(d.ladder.top)))
+    out.above_top = min(out.blocked, max(0, d.demand - d.ladder.sends[-1] - d.carried_in))
+    if out.above_top or out.blocked:
+        _stop_events(d, out, events)
+
+
+def _stop_events(d: Demand, out: Sending, events: list[Event]) -> None:
+    """The custom-quote event (above the top tier) and the block event of a channel's cycle."""
     name, unit = d.ladder.name, d.ladder.unit
     if out.above_top:
         out.custom_quote = True

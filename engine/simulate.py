@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from engine.models import (
     Assumptions,
@@ -46,7 +47,6 @@ from engine.rules import (
 )
 
 __all__ = ["Run", "State", "cover", "simulate", "start", "step"]
-_bill = CycleBill.model_construct  # built from checked values: see engine/rules.py `event`
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +63,7 @@ class Run:
     per_credit: Decimal  # revenue per blocked SMS credit
 
 
-@dataclass(frozen=True, slots=True)
-class State:
+class State(NamedTuple):
     """What one cycle hands the next: the plans, rolled-over credits, the profile count at the
     cycle's end, and each channel's last auto-upgrade of the cycle (it cancels a downgrade
     requested at that cycle's start, section 3.1)."""
@@ -134,14 +133,8 @@ def step(run: Run, state: State, use: UsageCycle, cycle: int) -> tuple[State, Cy
     to_text = Demand(sms, s, use.sms_credits, carried, cycle, basis)
     text = _channel(to_text, setting.sms, active, sms_base, events)
     carried_out = rollover(sms, text.tier, carried, text.sent, run.assumptions.sms_rollover)
-    bill = _cycle_bill(run, cycle, use, renewal, email_base, mail, sms_base, text, events)
-    bill = _bill(
-        **bill,
-        sms_credits_carried_out=carried_out,
-        sms_credits_available=sms.sends[s] + carried,
-        preferences_active=active,
-        sms_manual_downgrade=s != state.sms_tier,
-    )
+    sms_renewal = SmsRenewal(s, carried, s != state.sms_tier, carried_out)
+    bill = _cycle_bill(run, cycle, use, active, renewal, sms_renewal, mail, text, events)
     watch = bool(setting.manual_downgrades)  # only a schedule can be cancelled
     return State(
         email_tier=mail.tier,
@@ -151,6 +144,13 @@ def step(run: Run, state: State, use: UsageCycle, cycle: int) -> tuple[State, Cy
         email_upgrade=_last_upgrade(events, Channel.EMAIL) if watch and mail.upgrades else None,
         sms_upgrade=_last_upgrade(events, Channel.SMS) if watch and text.upgrades else None,
     ), bill
+
+
+class SmsRenewal(NamedTuple):
+    tier: int  # the SMS plan after renewal
+    carried: int  # credits carried in (lost by a manual downgrade)
+    manual: bool  # a manual downgrade took effect
+    carried_out: int  # credits carried into the next cycle
 
 
 def _channel(d: Demand, preference: Preference, active: bool, base: Decimal, events: list) -> Sending:
@@ -164,56 +164,53 @@ def _cycle_bill(
     run: Run,
     cycle: int,
     use: UsageCycle,
+    active: bool,
     renewal: EmailRenewal,
-    email_base: Decimal,
+    sms_renewal: SmsRenewal,
     mail: Sending,
-    sms_base: Decimal,
     text: Sending,
     events: list[Event],
-) -> dict:
-    """The cycle's bill (section 3.6 totals and the contract's keys of section 4), but for the
-    SMS renewal's fields that `step` adds."""
-    return dict(
-        cycle=cycle,
-        email_plan_profiles=run.email.caps[mail.tier],
-        **_sending_fields("email", email_base, mail),
-        sms_plan_credits=run.sms.caps[text.tier],
-        **_sending_fields("sms", sms_base, text),
-        total_usd=cycle_total(email_base, mail, sms_base, text),
-        lost_revenue_usd=lost_revenue(mail, text, run.per_email, run.per_credit),
-        custom_quote=renewal.over_top or mail.custom_quote or text.custom_quote,
-        events=tuple(events),
-        active_profiles=use.active_profiles,
-        email_sends_demand=use.email_sends,
-        email_plan_profiles_at_renewal=run.email.caps[renewal.tier],
-        email_send_limit=mail.limit,
-        email_profile_upgrades=renewal.profile_upgrades,
-        sms_credits_demand=use.sms_credits,
-        email_manual_downgrade=renewal.manual,
-        email_auto_downgrade=renewal.auto,
-    )
-
-
-# The contract's names for what was sent, blocked, and blocked above the top tier (section 4).
-_COUNT_KEYS = {
-    "email": ("emails_sent", "emails_blocked", "emails_above_top"),
-    "sms": ("sms_credits_used", "sms_credits_blocked", "sms_credits_above_top"),
-}
-
-
-def _sending_fields(channel: str, base: Decimal, out: Sending) -> dict:
-    """One channel's charges and counts under the contract's keys (`email_…` / `sms_…`)."""
-    sent, blocked, above_top = _COUNT_KEYS[channel]
-    return {
-        f"{channel}_base_usd": base,
-        f"{channel}_upgrade_usd": out.upgrade_usd,
-        f"{channel}_flex_usd": out.flex_usd,
-        f"{channel}_upgrades": out.upgrades,
-        f"{channel}_flexes": out.flexes,
-        sent: out.sent,
-        blocked: out.blocked,
-        above_top: out.above_top,
+) -> CycleBill:
+    """The cycle's bill: section 3.6's totals and the contract's keys of section 4, in the
+    model's order (`CycleBill.computed` keeps it)."""
+    email_base, sms_base = run.email.price(renewal.tier, cycle), run.sms.price(sms_renewal.tier, cycle)
+    values = {
+        "cycle": cycle,
+        "email_plan_profiles": run.email.caps[mail.tier],
+        **_sending_fields(_EMAIL_KEYS, email_base, mail),
+        "sms_plan_credits": run.sms.caps[text.tier],
+        **_sending_fields(_SMS_KEYS, sms_base, text),
+        "sms_credits_carried_out": sms_renewal.carried_out,
+        "total_usd": cycle_total(email_base, mail, sms_base, text),
+        "lost_revenue_usd": lost_revenue(mail, text, run.per_email, run.per_credit),
+        "custom_quote": renewal.over_top or mail.custom_quote or text.custom_quote,
+        "events": tuple(events),
+        "active_profiles": use.active_profiles,
+        "email_sends_demand": use.email_sends,
+        "email_plan_profiles_at_renewal": run.email.caps[renewal.tier],
+        "email_send_limit": mail.limit,
+        "email_profile_upgrades": renewal.profile_upgrades,
+        "sms_credits_demand": use.sms_credits,
+        "sms_credits_available": run.sms.sends[sms_renewal.tier] + sms_renewal.carried,
+        "preferences_active": active,
+        "email_manual_downgrade": renewal.manual,
+        "sms_manual_downgrade": sms_renewal.manual,
+        "email_auto_downgrade": renewal.auto,
+        "emails_above_top": mail.above_top,
+        "sms_credits_above_top": text.above_top,
     }
+    return CycleBill.computed(values)
+
+
+# The contract's keys of one channel's charges and counts (section 4), in the model's order.
+_EMAIL_KEYS = ("email_base_usd", "email_upgrade_usd", "email_flex_usd", "email_upgrades", "email_flexes", "emails_sent", "emails_blocked")  # fmt: skip
+_SMS_KEYS = ("sms_base_usd", "sms_upgrade_usd", "sms_flex_usd", "sms_upgrades", "sms_flexes", "sms_credits_used", "sms_credits_blocked")  # fmt: skip
+
+
+def _sending_fields(keys: tuple[str, ...], base: Decimal, out: Sending) -> dict:
+    """One channel's charges and counts under the contract's keys."""
+    values = (base, out.upgrade_usd, out.flex_usd, out.upgrades, out.flexes, out.sent, out.blocked)
+    return dict(zip(keys, values, strict=True))
 
 
 def _last_upgrade(events: list[Event], channel: Channel) -> Event | None:

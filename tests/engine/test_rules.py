@@ -31,8 +31,8 @@ from engine.settings import CURRENT_KEY, READINGS, SETTINGS, key_of, named, othe
 
 D = Decimal
 # caps / sends / prices: 3,000 sends at $5.05, then 5,100 at $8, then 10,000 at $20.
-EMAIL = Ladder("email", (250, 500, 1000), (3000, 5100, 10000), (D("5.05"), D(8), D(20)), (D("5.05"), D(8), D(20)), 10**9)  # fmt: skip
-SMS = Ladder("sms", (0, 1250, 2500), (0, 1250, 2500), (D(0), D(15), D(29)), (D(0), D(15), D(29)), 10**9)  # fmt: skip
+EMAIL = Ladder(Channel.EMAIL, (250, 500, 1000), (3000, 5100, 10000), (D("5.05"), D(8), D(20)), (D("5.05"), D(8), D(20)), 10**9)  # fmt: skip
+SMS = Ladder(Channel.SMS, (0, 1250, 2500), (0, 1250, 2500), (D(0), D(15), D(29)), (D(0), D(15), D(29)), 10**9)  # fmt: skip
 
 
 def demand(n, ladder=EMAIL, tier=0, carried=0, basis=FlexFeeBasis.EXTRA):
@@ -192,3 +192,16 @@ def test_readings_are_the_other_fee_bases_and_rollover_flipped():
         ("flex_fee_basis", "difference"),
         ("sms_rollover", "false"),
     ]
+
+
+def test_a_computed_bill_is_what_validation_gives():
+    from engine.models import CycleBill
+    from tests.engine.helpers import run
+
+    for bill in run([(9000, 120_000, 3000), (12_000, 50_000, 0)]).cycles:
+        assert set(bill.__dict__) == set(CycleBill.model_fields)  # every field, none left out
+        checked = CycleBill.model_validate(bill.model_dump())
+        assert checked == bill
+        assert checked.model_dump_json() == bill.model_dump_json()
+        with pytest.raises(ValueError, match="frozen"):
+            bill.cycle = 2
