@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from engine import Assumptions, EventKind, FlexFeeBasis, Policy, Preference, Setting
+from engine import Assumptions, Event, EventKind, FlexFeeBasis, Policy, Preference, Setting
 from engine.models import Channel, ManualDowngrade
 from engine.rules import (
     AT_LIMIT,
@@ -194,14 +194,18 @@ def test_readings_are_the_other_fee_bases_and_rollover_flipped():
     ]
 
 
-def test_a_computed_bill_is_what_validation_gives():
+def test_a_computed_bill_and_its_events_are_what_validation_gives():
     from engine.models import CycleBill
     from tests.engine.helpers import run
 
-    for bill in run([(9000, 120_000, 3000), (12_000, 50_000, 0)]).cycles:
+    for bill in run([(9000, 120_000, 3000), (12_000, 150_000, 0)]).cycles:
         assert set(bill.__dict__) == set(CycleBill.model_fields)  # every field, none left out
         checked = CycleBill.model_validate(bill.model_dump())
         assert checked == bill
         assert checked.model_dump_json() == bill.model_dump_json()
         with pytest.raises(ValueError, match="frozen"):
             bill.cycle = 2
+        assert bill.events, "the path raises events"
+        for e in bill.events:
+            assert set(e.__dict__) == set(Event.model_fields)
+            assert Event.model_validate(e.model_dump()).model_dump_json() == e.model_dump_json()
