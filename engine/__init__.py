@@ -1,11 +1,12 @@
 """The billing engine: pure Python, no UI, no network (docs/billing-rules.md is its specification).
 
-Public surface: the models, `simulate`, `compare`, `sensitivity`, the price book loader and the
+Public surface: the models (a `Policy` is a `Setting` and `Assumptions`), the named settings, `simulate`, `compare`, `sensitivity`, the price book loader and the
 growth model. This package never imports streamlit, plotly or httpx; tests/engine enforces it.
 """
 
-from engine.compare import NAMED_POLICIES, Comparison, Outcome, Sensitivity, compare, sensitivity
+from engine.compare import Comparison, Outcome, Sensitivity, compare, sensitivity
 from engine.models import (
+    Assumptions,
     CycleBill,
     DowngradeRequest,
     EmailTier,
@@ -18,16 +19,19 @@ from engine.models import (
     PriceBook,
     PriceChange,
     Scenario,
+    Setting,
     SimulationResult,
     SmsTier,
     Start,
     UsageCycle,
 )
 from engine.price_book import PriceBookError, load_price_book
+from engine.settings import SETTINGS, NamedSetting
 from engine.simulate import simulate
 
 __all__ = [
-    "NAMED_POLICIES",
+    "SETTINGS",
+    "Assumptions",
     "Comparison",
     "CycleBill",
     "DowngradeRequest",
@@ -36,6 +40,7 @@ __all__ = [
     "EventKind",
     "FlexFeeBasis",
     "ManualDowngrade",
+    "NamedSetting",
     "Outcome",
     "Policy",
     "Preference",
@@ -44,6 +49,7 @@ __all__ = [
     "PriceChange",
     "Scenario",
     "Sensitivity",
+    "Setting",
     "SimulationResult",
     "SmsTier",
     "Start",

@@ -105,18 +105,18 @@ def _steps(n: int) -> str:
 
 def describe(outcome: Outcome, names: Sequence[str]) -> str:
     """What this setting does on this path, generated from its own result (one sentence)."""
-    result = outcome.result
-    bills = result.cycles
-    parts = [
-        "email plan "
-        + _plans(
-            plan_path(
-                bills, lambda b: b.email_plan_profiles_at_renewal, lambda b: b.email_plan_profiles
-            ),
-            "profiles",
-            names,
-        )
-    ]
+    downs = downgrade_cycles(outcome)
+    parts = _email_parts(outcome, names, downs)
+    if has_sms(outcome.result):
+        parts += _sms_parts(outcome, names, downs)
+    return "; ".join(parts + _limit_parts(outcome, names))
+
+
+def _email_parts(outcome: Outcome, names: Sequence[str], downs: dict[str, list[int]]) -> list[str]:
+    """The email plans held, then the moves: renewal upgrades, auto-upgrades, downgrades."""
+    bills = outcome.result.cycles
+    path = plan_path(bills, lambda b: b.email_plan_profiles_at_renewal, lambda b: b.email_plan_profiles)
+    parts = ["email plan " + _plans(path, "profiles", names)]
     renewal = [b.cycle for b in bills if b.email_profile_upgrades]
     if renewal:
         parts.append(f"moved up at renewal for profile growth in {months_text(renewal, names)}")
@@ -127,7 +127,6 @@ def describe(outcome: Outcome, names: Sequence[str]) -> str:
             f"{_steps(sum(b.email_upgrades for b in up))}, "
             f"{usd(sum((b.email_upgrade_usd for b in up), ZERO))}"
         )
-    downs = downgrade_cycles(outcome)
     if downs["email_manual"]:
         parts.append(
             f"email downgraded by hand at the renewal of {months_text(downs['email_manual'], names)}"
@@ -136,25 +135,36 @@ def describe(outcome: Outcome, names: Sequence[str]) -> str:
         parts.append(
             f"auto-downgraded one tier at the renewal of {months_text(downs['email_auto'], names)}"
         )
-    if has_sms(result):
-        parts.append("SMS plan " + _plans(sms_plan_path(result), "credits", names))
-        sms_up = [b for b in bills if b.sms_upgrades]
-        if sms_up:
-            parts.append(
-                f"SMS auto-upgrades in {months_text([b.cycle for b in sms_up], names)}: "
-                f"{_steps(sum(b.sms_upgrades for b in sms_up))}, "
-                f"{usd(sum((b.sms_upgrade_usd for b in sms_up), ZERO))}"
-            )
-        if downs["sms_manual"]:
-            parts.append(
-                f"SMS downgraded by hand at the renewal of {months_text(downs['sms_manual'], names)}"
-            )
+    return parts
+
+
+def _sms_parts(outcome: Outcome, names: Sequence[str], downs: dict[str, list[int]]) -> list[str]:
+    """The SMS plans held, its auto-upgrades and its downgrades by hand."""
+    parts = ["SMS plan " + _plans(sms_plan_path(outcome.result), "credits", names)]
+    sms_up = [b for b in outcome.result.cycles if b.sms_upgrades]
+    if sms_up:
+        parts.append(
+            f"SMS auto-upgrades in {months_text([b.cycle for b in sms_up], names)}: "
+            f"{_steps(sum(b.sms_upgrades for b in sms_up))}, "
+            f"{usd(sum((b.sms_upgrade_usd for b in sms_up), ZERO))}"
+        )
+    if downs["sms_manual"]:
+        parts.append(
+            f"SMS downgraded by hand at the renewal of {months_text(downs['sms_manual'], names)}"
+        )
+    return parts
+
+
+def _limit_parts(outcome: Outcome, names: Sequence[str]) -> list[str]:
+    """What happens at the limits: flexes, stops, and months above the top tier."""
+    bills, parts = outcome.result.cycles, []
     flexed = [b for b in bills if b.email_flexes or b.sms_flexes]
     if flexed:
         n = sum(b.email_flexes + b.sms_flexes for b in flexed)
+        fees = usd(sum((b.email_flex_usd + b.sms_flex_usd for b in flexed), ZERO))
         parts.append(
             f"flexible sending in {months_text([b.cycle for b in flexed], names)}: "
-            f"{n} flex{'es' if n != 1 else ''}, {usd(sum((b.email_flex_usd + b.sms_flex_usd for b in flexed), ZERO))} in fees"
+            f"{n} flex{'es' if n != 1 else ''}, {fees} in fees"
         )
     blocked = [b for b in bills if stopped(b)]
     if blocked:
@@ -172,7 +182,7 @@ def describe(outcome: Outcome, names: Sequence[str]) -> str:
             f"above the top published tier in {months_text(quote, names)}, "
             f"which Klaviyo prices by quote{above}"
         )
-    return "; ".join(parts)
+    return parts
 
 
 def _messages(emails: int, credits: int) -> str:

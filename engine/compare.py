@@ -19,7 +19,6 @@ from pydantic import Field
 
 from engine.models import (
     CycleBill,
-    FlexFeeBasis,
     Frozen,
     ManualDowngrade,
     Money,
@@ -29,61 +28,22 @@ from engine.models import (
     Scenario,
     SimulationResult,
 )
-from engine.simulate import Ladder, build_ladders, simulate
+from engine.rules import Ladder, build_ladders
+from engine.settings import (
+    SETTINGS,
+    NamedSetting,
+    key_of,
+    named,
+    other_readings,
+    with_setting,
+)
+from engine.simulate import simulate
 
 ZERO = Decimal("0")
 
 
-class NamedPolicy(Frozen):
-    key: str
-    label: str
-    email: Preference
-    sms: Preference
-    auto_downgrade: bool = False
-    manual_downgrade: bool = False
-
-    def policy(self, base: Policy) -> Policy:
-        """This setting, keeping the base policy's switches (fee basis, rollover, card failure)."""
-        return base.model_copy(
-            update={
-                "email": self.email,
-                "sms": self.sms,
-                "auto_downgrade": self.auto_downgrade,
-                "manual_downgrade": self.manual_downgrade,
-                "manual_downgrades": (),
-            }
-        )
-
-    def matches(self, policy: Policy) -> bool:
-        return (policy.email, policy.sms, policy.auto_downgrade, policy.manual_downgrade) == (
-            self.email,
-            self.sms,
-            self.auto_downgrade,
-            self.manual_downgrade,
-        ) and not policy.manual_downgrades
-
-
-# Section 6. The same preference on both channels, as in the worked examples of section 5.
-NAMED_POLICIES: tuple[NamedPolicy, ...] = (
-    NamedPolicy(key="stop", label="Stop sending", email="none", sms="none"),
-    NamedPolicy(key="flex", label="Flexible sending", email="flex", sms="flex"),
-    NamedPolicy(
-        key="flex_auto_downgrade",
-        label="Flexible sending + auto-downgrade",
-        email="flex",
-        sms="flex",
-        auto_downgrade=True,
-    ),
-    NamedPolicy(key="auto_upgrade", label="Auto-upgrade", email="auto_upgrade", sms="auto_upgrade"),
-    NamedPolicy(
-        key="auto_upgrade_manual_downgrade",
-        label="Auto-upgrade, then downgrade by hand",
-        email="auto_upgrade",
-        sms="auto_upgrade",
-        manual_downgrade=True,
-    ),
-)
-CURRENT_KEY = "current"
+# The name ui/inputs.py imports (key and label of each setting); SETTINGS is the table.
+NAMED_POLICIES: tuple[NamedSetting, ...] = tuple(SETTINGS.values())
 
 
 class Outcome(Frozen):
@@ -236,13 +196,13 @@ def minimal_schedule(
         if not (_undone_in_cycle(every_renewal, a) and (a.channel == "email" or not rollover))
     ]
     target = _key(every_renewal)
-    base = scenario.policy.model_copy(update={"manual_downgrade": False})
-    email, sms = build_ladders(book, scenario)
+    base = scenario.policy.setting.model_copy(update={"manual_downgrade": False})
+    email, sms = build_ladders(book, scenario.price_change)
     ladders = {"email": email, "sms": sms}
 
     def run(schedule: Sequence[ManualDowngrade]) -> SimulationResult:
-        policy = base.model_copy(update={"manual_downgrades": tuple(schedule)})
-        return simulate(scenario.model_copy(update={"policy": policy}), book)
+        setting = base.model_copy(update={"manual_downgrades": tuple(schedule)})
+        return simulate(with_setting(scenario, setting), book)
 
     uncertain = [a for a in actions if not _saves_in_its_cycle(scenario, ladders, every_renewal, a)]
     certain = [a for a in actions if a not in uncertain]
@@ -275,7 +235,7 @@ def stopped(b: CycleBill) -> bool:
     return b.emails_blocked > b.emails_above_top or b.sms_credits_blocked > b.sms_credits_above_top
 
 
-def _outcome(named: NamedPolicy, policy: Policy, result: SimulationResult) -> dict:
+def _outcome(named: NamedSetting, policy: Policy, result: SimulationResult) -> dict:
     bills = result.cycles
     return dict(
         key=named.key,
@@ -314,30 +274,24 @@ def _ranks(rows: list[dict], metric: str) -> dict[str, int]:
     return ranks
 
 
-def policies_for(base: Policy) -> list[tuple[NamedPolicy, Policy]]:
-    """The named set, plus the user's own setting when it is not one of them."""
-    out = [(n, n.policy(base)) for n in NAMED_POLICIES]
-    if not any(n.matches(base) for n in NAMED_POLICIES):
-        mine = NamedPolicy(
-            key=CURRENT_KEY,
-            label=f"Your setting (email {base.email.value}, SMS {base.sms.value})",
-            email=base.email,
-            sms=base.sms,
-            auto_downgrade=base.auto_downgrade,
-            manual_downgrade=base.manual_downgrade,
-        )
-        out.append((mine, base))
+def _run(scenario: Scenario, book: PriceBook, schedule: bool) -> tuple[Policy, SimulationResult]:
+    """One setting's run; with `manual_downgrade`, as its smallest schedule when `schedule`."""
+    result = simulate(scenario, book)
+    setting = scenario.policy.setting
+    if schedule and setting.manual_downgrade:
+        plan, result = minimal_schedule(scenario, book, result)
+        setting = setting.model_copy(update={"manual_downgrade": False, "manual_downgrades": plan})
+        return Policy.compose(setting, scenario.policy.assumptions), result
+    return scenario.policy, result
+
+
+def settings_for(scenario: Scenario, current: str) -> list[tuple[NamedSetting, Scenario]]:
+    """The named set on the scenario's assumptions, plus the user's own setting (the scenario
+    as given) when `current` is not one of them."""
+    out = [(n, with_setting(scenario, n.setting)) for n in SETTINGS.values()]
+    if current not in SETTINGS:
+        out.append((named(current, scenario.policy.setting), scenario))
     return out
-
-
-def _run(
-    scenario: Scenario, book: PriceBook, named: NamedPolicy, policy: Policy, schedule: bool
-) -> tuple[Policy, SimulationResult]:
-    result = simulate(scenario.model_copy(update={"policy": policy}), book)
-    if schedule and policy.manual_downgrade:
-        plan, result = minimal_schedule(scenario.model_copy(update={"policy": policy}), book, result)
-        policy = policy.model_copy(update={"manual_downgrade": False, "manual_downgrades": plan})
-    return policy, result
 
 
 def compare(
@@ -346,25 +300,29 @@ def compare(
     months: Sequence[date] | None = None,
     schedule: bool = True,
     reuse: dict[str, tuple[Policy, SimulationResult]] | None = None,
+    current: str | None = None,
 ) -> Comparison:
-    """Every named setting on the scenario's usage; the scenario's own policy is 'current'.
+    """Every named setting on the scenario's usage and assumptions, ranked.
 
-    `schedule=False` skips the search for the smallest manual schedule (the totals are the same);
-    `reuse` gives results already known for some settings (see `sensitivity`)."""
+    `current` is the key of the user's setting (the scenario's policy is that setting); without
+    it (a scenario read from JSON) it is found by `key_of`, and a setting outside the named set
+    is its own row, "Your setting". `schedule=False` skips the search for the smallest manual
+    schedule (the totals are the same); `reuse` gives results already known for some settings
+    (see `sensitivity`)."""
+    current = current if current is not None else key_of(scenario.policy.setting)
     rows = []
-    for named, policy in policies_for(scenario.policy):
-        if reuse and named.key in reuse:
-            run_policy, result = reuse[named.key]
+    for setting, run_scenario in settings_for(scenario, current):
+        if reuse and setting.key in reuse:
+            policy, result = reuse[setting.key]
         else:
-            run_policy, result = _run(scenario, book, named, policy, schedule)
-        rows.append(_outcome(named, run_policy, result))
+            policy, result = _run(run_scenario, book, schedule)
+        rows.append(_outcome(setting, policy, result))
     by_bill, by_all = _ranks(rows, "total_usd"), _ranks(rows, "total_with_lost_usd")
     outcomes = tuple(
         Outcome(**r, rank_bill=by_bill[r["key"]], rank_with_lost=by_all[r["key"]]) for r in rows
     )
     cheapest_bill = min(outcomes, key=lambda o: o.rank_bill).key
     cheapest_all = min(outcomes, key=lambda o: o.rank_with_lost).key
-    current = next((n.key for n in NAMED_POLICIES if n.matches(scenario.policy)), CURRENT_KEY)
     by_key = {o.key: o for o in outcomes}
     saving = by_key[current].total_with_lost_usd - by_key[cheapest_all].total_with_lost_usd
     return Comparison(
@@ -380,21 +338,6 @@ def compare(
 # ---------------------------------------------------------------- sensitivity
 
 
-def readings(policy: Policy) -> list[tuple[str, str, Policy]]:
-    """(switch, value, policy) for every other reading of the ambiguous rules (section 6): the two
-    other flex fee bases, and SMS rollover flipped."""
-    out = [
-        ("flex_fee_basis", basis.value, policy.model_copy(update={"flex_fee_basis": basis}))
-        for basis in FlexFeeBasis
-        if basis is not policy.flex_fee_basis
-    ]
-    flipped = not policy.sms_rollover
-    out.append(
-        ("sms_rollover", str(flipped).lower(), policy.model_copy(update={"sms_rollover": flipped}))
-    )
-    return out
-
-
 def _uses_flex(outcome: Outcome) -> bool:
     return Preference.FLEX in (outcome.policy.email, outcome.policy.sms)
 
@@ -404,15 +347,15 @@ def sensitivity(scenario: Scenario, book: PriceBook, base: Comparison) -> tuple[
     flexible sending on either channel is billed the same under every fee basis, so its result
     is reused rather than rerun."""
     out = []
-    for switch, value, policy in readings(scenario.policy):
+    for reading in other_readings(scenario.policy.assumptions):
         reuse = None
-        if switch == "flex_fee_basis":
+        if reading.switch == "flex_fee_basis":
             reuse = {o.key: (o.policy, o.result) for o in base.outcomes if not _uses_flex(o)}
-        alt = compare(scenario.model_copy(update={"policy": policy}), book, schedule=False, reuse=reuse)
+        alt = compare(reading.apply(scenario), book, schedule=False, reuse=reuse, current=base.current)
         out.append(
             Sensitivity(
-                switch=switch,
-                value=value,
+                switch=reading.switch,
+                value=reading.value,
                 totals_usd={o.key: o.total_usd for o in alt.outcomes},
                 totals_with_lost_usd={o.key: o.total_with_lost_usd for o in alt.outcomes},
                 cheapest_bill=alt.cheapest_bill,

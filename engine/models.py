@@ -8,10 +8,11 @@ and is written out as a string with two decimals. The rules these models feed ar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple, Self
 
 from pydantic import (
     BaseModel,
@@ -76,6 +77,25 @@ CycleNumber = Annotated[int, Field(strict=True, ge=1, le=MAX_CYCLE_NUMBER)]
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    @classmethod
+    def computed(cls, values: dict) -> Self:
+        """A model from every field's value, computed by the engine from checked inputs.
+
+        What `model_construct` does (no validation; the model stays frozen and typed), without
+        its per-field loop for aliases and defaults: the engine builds a bill per cycle and a
+        few events per cycle, and that loop was a third of a comparison's time. The caller
+        gives every field, in declared order (the JSON output's order); a missing one is an
+        error. tests/engine/test_rules.py checks the result against validation.
+        """
+        if len(values) != len(cls.__pydantic_fields__):
+            raise ValueError(f"{cls.__name__}.computed needs all {len(cls.__pydantic_fields__)} fields")
+        made = cls.__new__(cls)
+        object.__setattr__(made, "__dict__", values)
+        object.__setattr__(made, "__pydantic_fields_set__", set(values))
+        object.__setattr__(made, "__pydantic_extra__", None)
+        object.__setattr__(made, "__pydantic_private__", None)
+        return made
+
 
 # ---------------------------------------------------------------- price book
 
@@ -118,24 +138,71 @@ NO_SMS_PLAN = SmsTier(
 )
 
 
-def _check_increasing(values: list, what: str) -> None:
+class LadderFault(NamedTuple):
+    """A break of a ladder rule: the tier at fault (its index), the column, what is wrong, and
+    the index of the tier it was compared with. The model and the CSV loader word the place."""
+
+    tier: int
+    column: str
+    problem: str
+    before: int | None = None
+
+
+def _increasing(values: Sequence, column: str) -> LadderFault | None:
+    """Section 1: tiers go strictly up (no repeats, no rows out of order; a gap or overlap shows
+    up as one)."""
     for i in range(1, len(values)):
         if values[i] <= values[i - 1]:
-            raise ValueError(
-                f"{what} must be strictly increasing: tier {i + 1} ({values[i]}) "
-                f"is not above tier {i} ({values[i - 1]})"
+            problem = (
+                f"must be strictly increasing: {values[i]} is not above the tier before it "
+                f"({values[i - 1]}); list tiers from smallest to largest, each once"
             )
+            return LadderFault(i, column, problem, i - 1)
+    return None
 
 
-def _check_prices(prices: list[Decimal]) -> None:
-    # Our decision: a higher tier never costs less. Otherwise an upgrade would be a refund, which
-    # the specification never describes (docs/billing-rules.md, "Decisions").
+def _prices_never_fall(prices: Sequence[Decimal]) -> LadderFault | None:
+    """Our decision (section 7): a higher tier never costs less, else an upgrade would be a
+    refund, which the specification never describes."""
     for i in range(1, len(prices)):
         if prices[i] < prices[i - 1]:
-            raise ValueError(
-                f"monthly_price_usd must not fall as tiers rise: tier {i + 1} ({prices[i]}) "
-                f"costs less than tier {i} ({prices[i - 1]})"
+            problem = (
+                f"must not fall as tiers rise: {prices[i]} is below the smaller tier's price "
+                f"({prices[i - 1]}); a bigger tier never costs less"
             )
+            return LadderFault(i, "monthly_price_usd", problem, i - 1)
+    return None
+
+
+def email_ladder_fault(tiers: Sequence[EmailTier]) -> LadderFault | None:
+    """The first break of the email ladder's rules: a paid tier has sends (section 7, so the
+    flex unit price is defined), then profiles and sends strictly increasing, prices never fall."""
+    for i, t in enumerate(tiers):
+        if t.monthly_price_usd > 0 and t.monthly_email_sends == 0:
+            problem = "must be above 0 on a paid tier: a paid tier must include some email sends"
+            return LadderFault(i, "monthly_email_sends", problem)
+    return (
+        _increasing([t.max_profiles for t in tiers], "max_profiles")
+        or _increasing([t.monthly_email_sends for t in tiers], "monthly_email_sends")
+        or _prices_never_fall([t.monthly_price_usd for t in tiers])
+    )
+
+
+def sms_ladder_fault(tiers: Sequence[SmsTier]) -> LadderFault | None:
+    """The first break of the SMS ladder's rules: the 0-credit row means "no SMS plan" and costs
+    0 (section 1), then credits strictly increasing, prices never fall."""
+    for i, t in enumerate(tiers):
+        if t.monthly_credits == 0 and t.monthly_price_usd != 0:
+            problem = "must be 0: the 0-credit row means 'no SMS plan'"
+            return LadderFault(i, "monthly_price_usd", problem)
+    return _increasing([t.monthly_credits for t in tiers], "monthly_credits") or _prices_never_fall(
+        [t.monthly_price_usd for t in tiers]
+    )
+
+
+def _raise(fault: LadderFault | None) -> None:
+    if fault is not None:
+        raise ValueError(f"{fault.column} {fault.problem} (tier {fault.tier + 1})")
 
 
 class PriceBook(Frozen):
@@ -148,12 +215,7 @@ class PriceBook(Frozen):
     @field_validator("email_tiers")
     @classmethod
     def _email_ladder(cls, tiers: tuple[EmailTier, ...]) -> tuple[EmailTier, ...]:
-        _check_increasing([t.max_profiles for t in tiers], "max_profiles")
-        _check_increasing([t.monthly_email_sends for t in tiers], "monthly_email_sends")
-        _check_prices([t.monthly_price_usd for t in tiers])
-        for i, t in enumerate(tiers, start=1):
-            if t.monthly_price_usd > 0 and t.monthly_email_sends == 0:
-                raise ValueError(f"tier {i}: a paid tier must include some monthly_email_sends")
+        _raise(email_ladder_fault(tiers))
         return tiers
 
     @field_validator("sms_tiers")
@@ -161,10 +223,7 @@ class PriceBook(Frozen):
     def _sms_ladder(cls, tiers: tuple[SmsTier, ...]) -> tuple[SmsTier, ...]:
         if not tiers or tiers[0].monthly_credits != 0:
             tiers = (NO_SMS_PLAN, *tiers)  # section 1: a book that omits the (0, 0) row gets it
-        if tiers[0].monthly_price_usd != 0:
-            raise ValueError("the 0-credit row means 'no SMS plan' and must cost 0")
-        _check_increasing([t.monthly_credits for t in tiers], "monthly_credits")
-        _check_prices([t.monthly_price_usd for t in tiers])
+        _raise(sms_ladder_fault(tiers))
         return tiers
 
 
@@ -205,8 +264,48 @@ class ManualDowngrade(Frozen):
     requested: DowngradeRequest = DowngradeRequest.AFTER_UPGRADES
 
 
-class Policy(Frozen):
-    """The billing settings under test (section 2)."""
+def _check_setting(s: Setting) -> None:
+    """Section 2's validation of a setting: the combinations Klaviyo does not offer."""
+    if s.auto_downgrade and s.email != Preference.FLEX:
+        raise ValueError(
+            "auto_downgrade: Klaviyo offers auto-downgrade only with flexible sending "
+            "(email preference 'flex')"
+        )
+    if s.auto_downgrade and s.manual_downgrade:
+        raise ValueError("auto_downgrade: cannot be combined with manual_downgrade")
+    if not s.manual_downgrades:
+        return
+    if s.auto_downgrade:
+        raise ValueError("manual_downgrades: cannot be combined with auto_downgrade")
+    if s.manual_downgrade:
+        raise ValueError(
+            "manual_downgrades: a schedule cannot be combined with manual_downgrade "
+            "(which already downgrades at every renewal)"
+        )
+    seen: set[tuple[int, str]] = set()
+    for d in s.manual_downgrades:
+        if (d.cycle, d.channel) in seen:
+            raise ValueError(
+                f"manual_downgrades: the {d.channel} downgrade at cycle {d.cycle} is scheduled twice"
+            )
+        seen.add((d.cycle, d.channel))
+
+
+def _check_assumptions(a: Assumptions) -> None:
+    """Section 2's validation of the card window: fixed after it failed."""
+    if a.card_fixed_cycle is not None:
+        if a.card_failure_cycle is None:
+            raise ValueError("card_fixed_cycle: needs a card_failure_cycle before it")
+        if a.card_fixed_cycle <= a.card_failure_cycle:
+            raise ValueError("card_fixed_cycle: must be after card_failure_cycle")
+
+
+SETTING_FIELDS = ("email", "sms", "auto_downgrade", "manual_downgrade", "manual_downgrades")
+ASSUMPTION_FIELDS = ("flex_fee_basis", "sms_rollover", "card_failure_cycle", "card_fixed_cycle")
+
+
+class Setting(Frozen):
+    """What the account owner picks in Klaviyo: a preference per channel and the downgrades."""
 
     email: Preference = Preference.NONE
     sms: Preference = Preference.NONE
@@ -214,41 +313,10 @@ class Policy(Frozen):
     manual_downgrade: StrictBool = False
     # A schedule of manual downgrades; `manual_downgrade` = one at every renewal on both channels.
     manual_downgrades: tuple[ManualDowngrade, ...] = Field(default=(), max_length=2 * MAX_HORIZON)
-    flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
-    sms_rollover: StrictBool = False
-    card_failure_cycle: CycleNumber | None = None
-    card_fixed_cycle: CycleNumber | None = None
 
     @model_validator(mode="after")
-    def _combinations(self) -> Policy:
-        if self.auto_downgrade and self.email != Preference.FLEX:
-            raise ValueError(
-                "auto_downgrade: Klaviyo offers auto-downgrade only with flexible sending "
-                "(email preference 'flex')"
-            )
-        if self.auto_downgrade and self.manual_downgrade:
-            raise ValueError("auto_downgrade: cannot be combined with manual_downgrade")
-        if self.manual_downgrades:
-            if self.auto_downgrade:
-                raise ValueError("manual_downgrades: cannot be combined with auto_downgrade")
-            if self.manual_downgrade:
-                raise ValueError(
-                    "manual_downgrades: a schedule cannot be combined with manual_downgrade "
-                    "(which already downgrades at every renewal)"
-                )
-            seen: set[tuple[int, str]] = set()
-            for d in self.manual_downgrades:
-                if (d.cycle, d.channel) in seen:
-                    raise ValueError(
-                        f"manual_downgrades: the {d.channel} downgrade at cycle {d.cycle} "
-                        "is scheduled twice"
-                    )
-                seen.add((d.cycle, d.channel))
-        if self.card_fixed_cycle is not None:
-            if self.card_failure_cycle is None:
-                raise ValueError("card_fixed_cycle: needs a card_failure_cycle before it")
-            if self.card_fixed_cycle <= self.card_failure_cycle:
-                raise ValueError("card_fixed_cycle: must be after card_failure_cycle")
+    def _combinations(self) -> Setting:
+        _check_setting(self)
         return self
 
     def scheduled_downgrade(self, cycle: int, channel: str) -> ManualDowngrade | None:
@@ -258,11 +326,45 @@ class Policy(Frozen):
                 return d
         return None
 
+
+class Assumptions(Frozen):
+    """What we assume about Klaviyo where its texts are silent or disagree (the readings of
+    sections 3.3 and 3.4), and an event outside the owner's choice (a failed card)."""
+
+    flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
+    sms_rollover: StrictBool = False
+    card_failure_cycle: CycleNumber | None = None
+    card_fixed_cycle: CycleNumber | None = None
+
+    @model_validator(mode="after")
+    def _card_window(self) -> Assumptions:
+        _check_assumptions(self)
+        return self
+
     def preferences_active(self, cycle: int) -> bool:
         """A failed card payment disables flex and auto-upgrade until the owner fixes it (section 3)."""
         if self.card_failure_cycle is None or cycle < self.card_failure_cycle:
             return True
         return self.card_fixed_cycle is not None and cycle >= self.card_fixed_cycle
+
+
+class Policy(Assumptions, Setting):
+    """The JSON contract's `policy` object (section 4): the fields of a `Setting`, then those of
+    `Assumptions`, flat, so the contract stays as it is; both halves' validation applies. The
+    engine reads `.setting` and `.assumptions`; `Policy.compose` puts one of each together."""
+
+    @classmethod
+    def compose(cls, setting: Setting, assumptions: Assumptions) -> Policy:
+        """A policy from its two halves (both already valid, so nothing is checked again)."""
+        return cls.model_construct(**dict(setting), **dict(assumptions))
+
+    @property
+    def setting(self) -> Setting:
+        return Setting.model_construct(**{f: getattr(self, f) for f in SETTING_FIELDS})
+
+    @property
+    def assumptions(self) -> Assumptions:
+        return Assumptions.model_construct(**{f: getattr(self, f) for f in ASSUMPTION_FIELDS})
 
 
 class Start(Frozen):

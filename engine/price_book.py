@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
+import math
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -24,9 +26,12 @@ from engine.models import (
     MAX_SENDS,
     MAX_TIERS,
     EmailTier,
+    LadderFault,
     PriceBook,
     PriceStatus,
     SmsTier,
+    email_ladder_fault,
+    sms_ladder_fault,
 )
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "data" / "pricing"
@@ -202,27 +207,15 @@ def _versions(cells: list[_Cells]) -> dict[date, list[_Cells]]:
     return versions
 
 
-def _check_ladder(rows: list[_Cells], values: list, column: str) -> None:
-    """Tiers go strictly up: no repeats, no rows out of order (a gap or overlap shows up as one)."""
-    if len(values) > MAX_TIERS:
+def _check_ladder(rows: list[_Cells], fault: LadderFault | None) -> None:
+    """The ladder rules (engine/models.py, stated once there), located by file, row and column."""
+    if len(rows) > MAX_TIERS:
         raise rows[MAX_TIERS].fail(None, f"a ladder has at most {MAX_TIERS:,} tiers")
-    for i in range(1, len(values)):
-        if values[i] <= values[i - 1]:
-            raise rows[i].fail(
-                column,
-                f"{values[i]} is not above the tier before it ({values[i - 1]} in row "
-                f"{rows[i - 1].row_number}); list tiers from smallest to largest, each once",
-            )
-
-
-def _check_prices(rows: list[_Cells], prices: list[Decimal]) -> None:
-    for i in range(1, len(prices)):
-        if prices[i] < prices[i - 1]:
-            raise rows[i].fail(
-                "monthly_price_usd",
-                f"{prices[i]} is below the smaller tier's price ({prices[i - 1]} in row "
-                f"{rows[i - 1].row_number}); a bigger tier never costs less",
-            )
+    if fault is not None:
+        before = (
+            "" if fault.before is None else f" (the tier before is row {rows[fault.before].row_number})"
+        )
+        raise rows[fault.tier].fail(fault.column, f"{fault.problem}{before}")
 
 
 # ---------------------------------------------------------------- ladders
@@ -244,11 +237,7 @@ def parse_email_tiers(text: str, file: str = EMAIL_FILE) -> dict[date, tuple[Ema
                 )
             )
             c.day("as_of", required=False)
-            if tiers[-1].monthly_price_usd > 0 and tiers[-1].monthly_email_sends == 0:
-                raise c.fail("monthly_email_sends", "a paid tier must include some email sends")
-        _check_ladder(rows, [t.max_profiles for t in tiers], "max_profiles")
-        _check_ladder(rows, [t.monthly_email_sends for t in tiers], "monthly_email_sends")
-        _check_prices(rows, [t.monthly_price_usd for t in tiers])
+        _check_ladder(rows, email_ladder_fault(tiers))
         out[when] = tuple(tiers)
     return out
 
@@ -268,10 +257,7 @@ def parse_sms_tiers(text: str, file: str = SMS_FILE) -> dict[date, tuple[SmsTier
                 )
             )
             c.day("as_of", required=False)
-            if tiers[-1].monthly_credits == 0 and tiers[-1].monthly_price_usd != 0:
-                raise c.fail("monthly_price_usd", "the 0-credit row means 'no SMS plan' and must cost 0")
-        _check_ladder(rows, [t.monthly_credits for t in tiers], "monthly_credits")
-        _check_prices(rows, [t.monthly_price_usd for t in tiers])
+        _check_ladder(rows, sms_ladder_fault(tiers))
         out[when] = tuple(tiers)
     return out
 
@@ -345,3 +331,51 @@ def load_credits_per_message(
 ) -> tuple[CreditsPerMessage, ...]:
     """The credits-per-message table in force on `as_of`."""
     return in_force(parse_credits_per_message(_read(folder / CREDITS_FILE)), as_of, CREDITS_FILE)[1]
+
+
+# ---------------------------------------------------------------- writer
+
+
+UNDATED = date(2025, 12, 29)  # an undated book is written as in force from the bundled date
+Cell = Callable[[str], str]
+
+
+def _cell(value: object, column: str) -> str:
+    """One cell as the reader expects it: a price with two decimals, a whole count without
+    a decimal point (an edited table hands counts back as floats), a missing value empty."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if column == "monthly_price_usd":
+        return f"{Decimal(str(value)):.2f}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(getattr(value, "value", value))
+
+
+def tiers_csv(
+    rows: Iterable[Mapping[str, object]],
+    columns: tuple[str, ...],
+    effective_from: date | None = None,
+    text: Cell = str,
+) -> str:
+    """A ladder's rows (one mapping per tier, as `EmailTier`/`SmsTier` or an edited table give
+    them) in the price book file format, so `book_from_csv` reads them back and validates them.
+    `text` is applied to the text cells (status, source): a download escapes formulas there."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    when = str(effective_from or UNDATED)
+    for row in rows:
+        cells = {c: _cell(row.get(c), c) for c in columns}
+        cells["effective_from"], cells["as_of"] = when, cells.get("as_of", "")
+        for c in ("status", "source"):
+            cells[c] = text(cells[c])
+        writer.writerow([cells[c] for c in columns])
+    return out.getvalue()
+
+
+def book_csv(book: PriceBook, text: Cell = str) -> tuple[str, str]:
+    """The book's two ladders as CSV texts (email, SMS), as the bundled files are written."""
+    email = tiers_csv((dict(t) for t in book.email_tiers), EMAIL_COLUMNS, book.effective_from, text)
+    sms = tiers_csv((dict(t) for t in book.sms_tiers), SMS_COLUMNS, book.effective_from, text)
+    return email, sms

@@ -13,11 +13,12 @@ from decimal import Decimal
 
 from pydantic import Field
 
-from engine.compare import NAMED_POLICIES, Comparison, Sensitivity, compare, sensitivity
+from engine.compare import Comparison, Sensitivity, compare, sensitivity
 from engine.growth import Growth, Projection, project
 from engine.history import UsageHistory
 from engine.models import (
     MAX_HORIZON,
+    Assumptions,
     FlexFeeBasis,
     Frozen,
     Policy,
@@ -27,8 +28,7 @@ from engine.models import (
     Start,
     Usd,
 )
-
-SETTINGS = {p.key: p for p in NAMED_POLICIES}
+from engine.settings import DEFAULT_SETTING, SETTINGS
 
 
 class WhatIf(Frozen):
@@ -39,7 +39,7 @@ class WhatIf(Frozen):
         default=None, description="None: the plan covering today's profiles"
     )
     sms_plan_credits: int = 0
-    current_setting: str = Field(default="auto_upgrade", description="a key of NAMED_POLICIES")
+    current_setting: str = Field(default=DEFAULT_SETTING, description="a key of SETTINGS")
     flex_fee_basis: FlexFeeBasis = FlexFeeBasis.EXTRA
     sms_rollover: bool = False
     card_failure_cycle: int | None = None
@@ -49,14 +49,17 @@ class WhatIf(Frozen):
     revenue_per_email_usd: Usd = Decimal(0)
     revenue_per_sms_credit_usd: Usd = Decimal(0)
 
-    def policy(self) -> Policy:
-        base = Policy(
+    def assumptions(self) -> Assumptions:
+        return Assumptions(
             flex_fee_basis=self.flex_fee_basis,
             sms_rollover=self.sms_rollover,
             card_failure_cycle=self.card_failure_cycle,
             card_fixed_cycle=self.card_fixed_cycle,
         )
-        return SETTINGS[self.current_setting].policy(base)
+
+    def policy(self) -> Policy:
+        """The scenario's policy: the chosen named setting under these assumptions."""
+        return Policy.compose(SETTINGS[self.current_setting].setting, self.assumptions())
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def scenario_for(history: UsageHistory, whatif: WhatIf) -> tuple[Projection, Sce
 def run_whatif(history: UsageHistory, book: PriceBook, whatif: WhatIf) -> WhatIfResult:
     """Project, compare every named setting, and rerun under the other readings of each switch."""
     projection, scenario = scenario_for(history, whatif)
-    comparison = compare(scenario, book, months=projection.months)
+    comparison = compare(scenario, book, months=projection.months, current=whatif.current_setting)
     return WhatIfResult(
         projection=projection,
         scenario=scenario,

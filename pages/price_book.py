@@ -1,7 +1,5 @@
 """Price book: every price the engine uses, with its status and source; edit, upload, download."""
 
-import io
-
 import pandas as pd
 import streamlit as st
 
@@ -10,8 +8,10 @@ from engine.price_book import (
     EMAIL_COLUMNS,
     SMS_COLUMNS,
     PriceBookError,
+    book_csv,
     book_from_csv,
     load_credits_per_message,
+    tiers_csv,
 )
 from ui import report, state
 from ui.frame import require_frame
@@ -46,11 +46,7 @@ def sms_frame(b: PriceBook) -> pd.DataFrame:
 
 def as_csv(frame: pd.DataFrame, columns: tuple[str, ...]) -> str:
     """The editor's table in the price book file format, so the loader validates it."""
-    out = frame.copy()
-    out.insert(0, "effective_from", str(book.effective_from or "2025-12-29"))
-    out["as_of"] = ""
-    out["monthly_price_usd"] = out["monthly_price_usd"].map(lambda x: "" if pd.isna(x) else f"{x:.2f}")
-    return out[list(columns)].to_csv(index=False)
+    return tiers_csv(frame.to_dict("records"), columns, book.effective_from)
 
 
 def apply(email_csv: str, sms_csv: str, label: str) -> None:
@@ -112,8 +108,9 @@ with c1:
     if upload is not None and upload.file_id != st.session_state.get("book_file_loaded"):
         text = upload.getvalue().decode("utf-8-sig", errors="replace")
         header = text.splitlines()[0].lower() if text.strip() else ""
-        email_csv = text if "max_profiles" in header else as_csv(email_frame(book), EMAIL_COLUMNS)
-        sms_csv = text if "monthly_credits" in header else as_csv(sms_frame(book), SMS_COLUMNS)
+        email_csv, sms_csv = book_csv(book)
+        email_csv = text if "max_profiles" in header else email_csv
+        sms_csv = text if "monthly_credits" in header else sms_csv
         if "max_profiles" not in header and "monthly_credits" not in header:
             st.error(
                 f"{upload.name}, row 1: needs a max_profiles (email) or monthly_credits (SMS) column."
@@ -122,10 +119,11 @@ with c1:
             st.session_state["book_file_loaded"] = upload.file_id
             apply(email_csv, sms_csv, f"Uploaded price book: {upload.name}")
 with c2:
-    st.download_button("Email ladder (CSV)", report.safe_csv(pd.read_csv(io.StringIO(as_csv(email_frame(book), EMAIL_COLUMNS)), dtype=str)),
-                       "email_tiers.csv", "text/csv", key="dl_email_book", on_click="ignore")  # fmt: skip
-    st.download_button("SMS ladder (CSV)", report.safe_csv(pd.read_csv(io.StringIO(as_csv(sms_frame(book), SMS_COLUMNS)), dtype=str)),
-                       "sms_tiers.csv", "text/csv", key="dl_sms_book", on_click="ignore")  # fmt: skip
+    email_download, sms_download = book_csv(book, text=report.escape_cell)  # no formulas in cells
+    st.download_button("Email ladder (CSV)", email_download, "email_tiers.csv", "text/csv",
+                       key="dl_email_book", on_click="ignore")  # fmt: skip
+    st.download_button("SMS ladder (CSV)", sms_download, "sms_tiers.csv", "text/csv",
+                       key="dl_sms_book", on_click="ignore")  # fmt: skip
     if state.book_is_edited() and st.button("Go back to the bundled price book", key="reset_book"):
         state.use_bundled_book()
         st.rerun()

@@ -11,13 +11,24 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from engine import NAMED_POLICIES, Policy, Scenario, Start, UsageCycle, advice, compare, sensitivity
-from engine.compare import CURRENT_KEY, minimal_schedule
+from engine import (
+    SETTINGS,
+    Assumptions,
+    Policy,
+    Scenario,
+    Start,
+    UsageCycle,
+    advice,
+    compare,
+    sensitivity,
+)
+from engine.compare import minimal_schedule
 from engine.growth import fit
 from engine.history import add_months
 from engine.models import FlexFeeBasis, ManualDowngrade, Preference
+from engine.settings import CURRENT_KEY
 from engine.simulate import cover, simulate
-from engine.whatif import SETTINGS, WhatIf, run_whatif
+from engine.whatif import WhatIf, run_whatif
 from ingest.usage_csv import read_usage_file
 from tests.engine.helpers import BOOK, run
 
@@ -36,7 +47,7 @@ def scenario(policy=None, revenue="0.05", usage=None):
 
 
 def test_the_named_set_is_section_6():
-    assert [p.label for p in NAMED_POLICIES] == [
+    assert [p.label for p in SETTINGS.values()] == [
         "Stop sending",
         "Flexible sending",
         "Flexible sending + auto-downgrade",
@@ -141,6 +152,15 @@ def test_current_setting_outside_the_named_set_gets_its_own_row():
             revenue_per_email_usd="0.05",
         ).total_usd
     )
+
+
+def test_the_current_setting_is_given_by_key_and_kept_by_the_sensitivity():
+    s = scenario(Policy.compose(SETTINGS["flex"].setting, Assumptions(flex_fee_basis="whole")))
+    c = compare(s, BOOK, current="flex")
+    assert c.current == "flex" and len(c.outcomes) == len(SETTINGS)
+    assert c.outcome("flex").policy.flex_fee_basis == "whole"  # the user's assumptions, every row
+    for alt in sensitivity(s, BOOK, c):
+        assert set(alt.totals_usd) == set(SETTINGS)
 
 
 def test_current_setting_that_wins_says_nothing_to_change():
@@ -555,7 +575,7 @@ def word_scenarios(draw):
             **switches,
         )
     else:
-        policy = SETTINGS[setting].policy(Policy(**switches))
+        policy = Policy.compose(SETTINGS[setting].setting, Assumptions(**switches))
     return Scenario(
         start=Start(
             active_profiles=draw(profile),

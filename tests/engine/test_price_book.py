@@ -5,14 +5,17 @@ from decimal import Decimal
 
 import pytest
 
-from engine.models import PriceStatus
+from engine.models import PriceBook, PriceStatus
 from engine.price_book import (
+    EMAIL_COLUMNS,
     PriceBookError,
+    book_csv,
     book_from_csv,
     load_credits_per_message,
     load_price_book,
     parse_email_tiers,
     parse_sms_tiers,
+    tiers_csv,
 )
 
 HEADER = "effective_from,max_profiles,monthly_price_usd,monthly_email_sends,status,source,as_of\n"
@@ -153,3 +156,34 @@ def test_a_value_above_the_engines_bounds_names_row_and_column(row, column, word
 def test_a_ladder_of_more_than_1000_tiers_is_rejected():
     rows = "".join(f"2025-12-29,{500 + i},20,{5000 + i},official,x,\n" for i in range(1001))
     assert "at most 1,000 tiers" in fault(HEADER + rows).problem
+
+
+# ---------------------------------------------------------------- writer
+
+
+def test_the_writer_writes_what_the_reader_reads():
+    book = load_price_book()
+    email, sms = book_csv(book)
+    assert book_from_csv(email, sms) == book
+    assert email.splitlines()[0] == ",".join(EMAIL_COLUMNS)
+
+
+def test_an_edited_table_with_float_counts_and_a_missing_price_is_written_readably():
+    rows = [
+        {"max_profiles": 500.0, "monthly_price_usd": 20.0, "monthly_email_sends": 5000.0,
+         "status": "user", "source": "edited in the app"},
+        {"max_profiles": 1000.0, "monthly_price_usd": float("nan"), "monthly_email_sends": 10000.0,
+         "status": "user", "source": "edited in the app"},
+    ]  # fmt: skip
+    text = tiers_csv(rows, EMAIL_COLUMNS, date(2025, 12, 29))
+    assert "2025-12-29,500,20.00,5000,user,edited in the app," in text
+    assert fault(text).row == 3 and fault(text).column == "monthly_price_usd"  # named, not misread
+
+
+def test_a_download_escapes_formulas_in_text_cells_only():
+    book = PriceBook(
+        email_tiers=[{"max_profiles": 500, "monthly_price_usd": "20", "monthly_email_sends": 5000,
+                      "source": "=HYPERLINK(1)"}]
+    )  # fmt: skip
+    email, _ = book_csv(book, text=lambda v: "'" + v if v.startswith("=") else v)
+    assert "500,20.00,5000,user,'=HYPERLINK(1)," in email

@@ -108,7 +108,10 @@ def scenarios(draw, policy=None):
 
 
 def with_policy(scenario: Scenario, **update) -> Scenario:
-    return scenario.model_copy(update={"policy": scenario.policy.model_copy(update=update)})
+    """The scenario under its policy with `update`, validated (a model_copy would keep a plain
+    string where the engine expects a Preference or a FlexFeeBasis)."""
+    policy = Policy.model_validate(scenario.policy.model_dump() | update)
+    return scenario.model_copy(update={"policy": policy})
 
 
 def total(scenario: Scenario) -> Decimal:
