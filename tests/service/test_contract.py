@@ -43,3 +43,14 @@ def test_byte_equal_to_the_cli(client, command, path):
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"
     assert r.content == expected.stdout.encode()
+
+
+def test_the_service_loads_no_ui_library():
+    code = (
+        "import sys, service.app, service.__main__;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'streamlit', 'plotly', 'pandas'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip() == "[]"
