@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import copy
 
 import uvicorn
+from uvicorn.config import LOGGING_CONFIG
+
+
+def log_config() -> dict:
+    """uvicorn's own logging, plus the service's logger (the reference of an unforeseen fault)."""
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["loggers"]["service"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         workers=args.workers,
         log_level=args.log_level,
+        log_config=log_config(),
         server_header=False,
     )
 
