@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.json_schema import models_json_schema
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
 
 from engine.advice import recommendation, sensitivity_summary
 from engine.cli import dumps, output, too_large
@@ -180,6 +181,8 @@ async def answer(request: Request, work: Callable[[str], Response]) -> Response:
         return await run_in_threadpool(work, text)
     except Refused as e:
         return problem(e.status, e.detail)
+    except ClientDisconnect:  # the client left mid-body: nobody to answer, nothing to log as a fault
+        return Response(status_code=400)
     except (ScenarioError, PriceBookError) as e:
         return problem(422, str(e))
     except ArithmeticError as e:
