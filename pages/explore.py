@@ -9,8 +9,7 @@ from engine import advice
 from engine.growth import Fit, fit, typical_sms_credits
 from engine.history import UsageHistory
 from engine.models import PriceBook
-from engine.whatif import run_whatif
-from ui import charts, report, share, state
+from ui import charts, engine_client, report, share, state
 from ui.frame import SHARED_ERROR, require_frame
 from ui.inputs import current_whatif, whatif_inputs
 from ui.safe import plain
@@ -72,8 +71,12 @@ def share_links(history: UsageHistory) -> None:
 def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
     """Everything computed from the inputs. Reruns on its own when a results-only input moves."""
     started = time.perf_counter()
-    whatif = current_whatif(fitted)
-    run = run_whatif(history, book, whatif)
+    answer = engine_client.compute(history, book, current_whatif(fitted))  # ENGINE_URL or in process
+    if answer.problem:
+        st.error(plain(answer.problem), icon=":material/cloud_off:")
+    if answer.run is None:
+        return
+    run, history, whatif = answer.run, answer.history, answer.whatif  # the inputs of what is shown
     comparison, labels = run.comparison, run.projection.labels
     horizon = whatif.growth.horizon
     best = comparison.outcome(comparison.cheapest_with_lost)

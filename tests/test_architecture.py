@@ -45,6 +45,7 @@ LAYERS: dict[str, Layer] = {
     "pages": layer("engine", "ingest", "klaviyo", "ui"),
     "app": layer("engine", "ingest", "klaviyo", "ui"),
     "data": layer("engine", forbidden=UI_LIBRARIES | NETWORK_LIBRARIES),  # price-book builders
+    "service": layer("engine", forbidden=UI_LIBRARIES | NETWORK_LIBRARIES),  # HTTP over the engine
     "tests": Layer(frozenset(), checked=False),
     "benchmarks": Layer(frozenset(), checked=False),
     "scripts": Layer(frozenset(), checked=False),
