@@ -200,7 +200,8 @@ BASE = {"engine/__init__.py": "", "ingest/__init__.py": "", "klaviyo/__init__.py
         ("klaviyo/x.py", "from ui import state\n", "klaviyo must not import ui"),
         ("klaviyo/x.py", "import streamlit\n", "klaviyo must not import streamlit"),
         ("ui/x.py", "import pages\n", "ui must not import pages"),
-        ("service/__init__.py", "import engine\n", "service/ is a top-level package the layer table"),
+        ("planner/__init__.py", "import engine\n", "planner/ is a top-level package the layer table"),
+        ("service/app.py", "import streamlit\n", "service must not import streamlit"),
     ],
 )
 def test_a_forbidden_import_or_an_unknown_package_is_reported(tmp_path, path, text, fault):
