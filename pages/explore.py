@@ -6,13 +6,14 @@ from functools import partial
 import streamlit as st
 
 from engine import advice
-from engine.growth import Fit, UsageHistory, fit, typical_sms_credits
+from engine.growth import Fit, UsageHistory, fit
 from engine.models import PriceBook
 from engine.whatif import run_whatif
 from ui import charts, report, share, state
 from ui.frame import SHARED_ERROR, require_frame
 from ui.inputs import current_whatif, whatif_inputs
 from ui.safe import plain
+from ui.whatif_schema import DETAIL, VIEW
 
 require_frame()  # before anything else: see ui/frame.py
 
@@ -133,13 +134,13 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
         charts.cumulative_cost(comparison, labels), key="chart_cumulative", config=CHART_CONFIG
     )
     view = st.segmented_control(
-        "Detail", list(DETAIL_VIEWS), default=DEFAULT_VIEW, key="view", required=True,
+        "Detail", list(DETAIL_VIEWS), default=DEFAULT_VIEW, key=VIEW, required=True,
         bind="query-params", persist_state="session",
     )  # fmt: skip
     detail_keys = [o.key for o in comparison.outcomes]
     detail = st.selectbox(
         "for the setting", detail_keys, index=detail_keys.index(best.key),
-        format_func={o.key: o.label for o in comparison.outcomes}.get, key="detail",
+        format_func={o.key: o.label for o in comparison.outcomes}.get, key=DETAIL,
     )  # fmt: skip
     chosen = comparison.outcome(detail)
     if view == "Monthly bill":
@@ -189,7 +190,7 @@ fitted = fit(history)
 results, controls = st.columns([2.3, 1], gap="large")
 with controls:
     st.markdown("##### Your what-if")
-    whatif_inputs(history, fitted, book, typical_sms_credits(history), on_change=rerun_results)
+    whatif_inputs(history, fitted, book, on_change=rerun_results)
     profiles = state.profiles()
     if profiles and profiles.never_subscribed_pct:
         st.caption(
