@@ -258,6 +258,7 @@ KEYS = tuple(i.key for i in INPUTS)
 URL_PARAMS = (*KEYS, VIEW)  # what a settings link carries
 RESET_KEYS = (*KEYS, DETAIL, VIEW)  # dropped when new data loads, so all start from its fit
 BY_FIELD = {i.field: i for i in INPUTS}
+BY_KEY = {i.key: i for i in INPUTS}
 
 
 def whatif_from(values: Mapping[str, Any], fit: Fit) -> WhatIf:
