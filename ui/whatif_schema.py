@@ -19,7 +19,7 @@ from functools import cached_property
 from typing import Any, NamedTuple
 
 from engine.compare import NAMED_POLICIES
-from engine.growth import GROWTH_RANGE, PEAK_RANGE, Fit, UsageHistory, typical_sms_credits
+from engine.growth import Fit, Growth, UsageHistory, typical_sms_credits
 from engine.growth import fit as fit_history
 from engine.models import MAX_HORIZON, FlexFeeBasis, PriceBook
 from engine.simulate import cover
@@ -56,6 +56,12 @@ def credits_plan(c: int) -> str:
 
 def month_or_never(c: int) -> str:
     return "never" if c == 0 else str(c)
+
+
+def model_bounds(name: str) -> tuple[float, float]:
+    """A Growth field's bounds as the engine's model states them (its `ge` and `le`)."""
+    meta = Growth.model_fields[name].metadata
+    return next(m.ge for m in meta if hasattr(m, "ge")), next(m.le for m in meta if hasattr(m, "le"))
 
 
 def bounds(value: float, low: float, high: float, step: float) -> tuple[float, float]:
@@ -112,7 +118,7 @@ class Input:
     label: str
     domain: Callable[[Context], Range | Choice]
     results_only: bool = True  # False: it changes other inputs' options, so the page reruns
-    help: str | None = None  # None on a fitted row: the fit's note on that value
+    help: str | Callable[[Fit], str] | None = None  # a callable: the fit's note on its value
     shown_if: str | None = None  # drawn only while this earlier input is not 0
     to_field: Callable[[Any], Any] = lambda v: v  # widget value -> WhatIf field value
 
@@ -121,15 +127,20 @@ class Input:
         return self.field.removeprefix("growth.") if self.field.startswith("growth.") else None
 
     def help_for(self, fit: Fit) -> str | None:
-        return self.help or fit.notes.get(self.growth_field or "")
+        return self.help(fit) if callable(self.help) else self.help
+
+
+def _note(name: str) -> Callable[[Fit], str]:
+    """The fit's note on the value it set: where the default comes from."""
+    return lambda fit: fit.notes[name]
 
 
 def _rate(name: str) -> Callable[[Context], Range]:
-    """A monthly growth rate (%), within the range the fit is clamped to (or around the fit)."""
+    """A monthly growth rate (%), within the model's bounds (which the fit is clamped to)."""
 
     def domain(ctx: Context) -> Range:
         value = float(getattr(ctx.fit.growth, name))
-        low, high = bounds(value, *GROWTH_RANGE, 0.1)
+        low, high = bounds(value, *model_bounds(name), 0.1)
         return Range(round(low, 1), round(high, 1), value, 0.1)
 
     return domain
@@ -140,7 +151,7 @@ def _peak(name: str) -> Callable[[Context], Range]:
 
     def domain(ctx: Context) -> Range:
         value = round(getattr(ctx.fit.growth, name))
-        low, high = (int(b) for b in bounds(value, *PEAK_RANGE, 5))
+        low, high = (int(b) for b in bounds(value, *model_bounds(name), 5))
         return Range(low, high, value, 5)
 
     return domain
@@ -148,12 +159,13 @@ def _peak(name: str) -> Callable[[Context], Range]:
 
 def _emails_per_profile(ctx: Context) -> Range:
     epp = float(ctx.fit.growth.emails_per_profile)
-    return Range(0.0, float(max(40, math.ceil(epp * 2))), epp, 0.1)
+    high = min(model_bounds("emails_per_profile")[1], max(40, math.ceil(epp * 2)))
+    return Range(0.0, float(high), epp, 0.1)
 
 
 def _sms_base(ctx: Context) -> Range:
     sms = int(ctx.fit.growth.sms_base_credits)
-    sms_max = max(1000, math.ceil(sms * 4 / 1000) * 1000)
+    sms_max = min(int(model_bounds("sms_base_credits")[1]), max(1000, math.ceil(sms * 4 / 1000) * 1000))
     return Range(0, sms_max, sms, max(1, sms_max // 200))
 
 
@@ -203,22 +215,23 @@ INPUTS: tuple[Input, ...] = (
     Input("horizon", "growth.horizon", "segmented", None, "Horizon (months)",
           _fixed(Choice((12, 24, 36), 12)), results_only=False),
     Input("growth", "growth.profile_growth_pct", "slider", GROWTH, "Profile growth per month (%)",
-          _rate("profile_growth_pct")),
+          _rate("profile_growth_pct"), help=_note("profile_growth_pct")),
     Input("epp", "growth.emails_per_profile", "slider", GROWTH,
-          "Emails per profile in an ordinary month", _emails_per_profile),
+          "Emails per profile in an ordinary month", _emails_per_profile,
+          help=_note("emails_per_profile")),
     Input("nov", "growth.november_peak_pct", "slider", GROWTH,
           "November peak, Black Friday / Cyber Monday (% over an ordinary month)",
-          _peak("november_peak_pct")),
+          _peak("november_peak_pct"), help=_note("november_peak_pct")),
     Input("dec", "growth.december_peak_pct", "slider", GROWTH, "December peak (%)",
-          _peak("december_peak_pct")),
+          _peak("december_peak_pct"), help=_note("december_peak_pct")),
     Input("sms_base", "growth.sms_base_credits", "slider", SMS, "SMS credits in an ordinary month",
-          _sms_base),
+          _sms_base, help=_note("sms_base_credits")),
     Input("sms_growth", "growth.sms_growth_pct", "slider", SMS, "SMS credit growth per month (%)",
-          _rate("sms_growth_pct")),
+          _rate("sms_growth_pct"), help=_note("sms_growth_pct")),
     Input("sms_nov", "growth.sms_november_peak_pct", "slider", SMS, "SMS November peak (%)",
-          _peak("sms_november_peak_pct")),
+          _peak("sms_november_peak_pct"), help=_note("sms_november_peak_pct")),
     Input("sms_dec", "growth.sms_december_peak_pct", "slider", SMS, "SMS December peak (%)",
-          _peak("sms_december_peak_pct")),
+          _peak("sms_december_peak_pct"), help=_note("sms_december_peak_pct")),
     Input("cleanup", "growth.cleanup_pct", "slider", CLEANUP, "Suppress this share of profiles (%)",
           _fixed(Range(0, 80, 0, 1)),
           help="Suppressed profiles stop counting and stop receiving email (SMS is unchanged)."),

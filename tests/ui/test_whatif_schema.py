@@ -101,3 +101,22 @@ def test_the_klaviyo_preset_keeps_only_plans_on_the_books_ladders():
     assert schema.preset(ctx, both) == {"email_plan": caps[3], "sms_plan": credits[2]}
     off_ladder = {"email_plan_profiles": caps[3] + 1, "sms_plan_credits": None}
     assert schema.preset(ctx, off_ladder) == {}
+
+
+def test_slider_bounds_are_the_growth_models_and_follow_a_fit_outside_them():
+    ctx = schema.Context(HISTORY, BOOK)
+    growth = schema.BY_KEY["growth"].domain(ctx)
+    field = Growth.model_fields["profile_growth_pct"].metadata
+    assert (growth.low, growth.high) == (field[0].ge, field[1].le) == (-10.0, 20.0)
+    heavy = schema.Context(
+        HISTORY, BOOK, fit(HISTORY).model_copy(update={"growth": Growth(emails_per_profile=90.0)})
+    )
+    epp = schema.BY_KEY["epp"].domain(heavy)
+    assert (epp.default, epp.high) == (90.0, 100.0)  # twice the fit, but not past the model's bound
+
+
+def test_a_fitted_rows_help_is_the_fits_note_on_that_value():
+    fitted = fit(HISTORY)
+    assert schema.BY_KEY["growth"].help_for(fitted) == fitted.notes["profile_growth_pct"]
+    assert schema.BY_KEY["sms_base"].help_for(fitted) == fitted.notes["sms_base_credits"]
+    assert schema.BY_KEY["horizon"].help_for(fitted) is None
