@@ -8,7 +8,7 @@ import streamlit as st
 from engine import advice
 from engine.growth import Fit, UsageHistory, fit
 from engine.models import PriceBook
-from engine.whatif import run_whatif
+from engine.whatif import WhatIf, WhatIfResult, run_whatif
 from ui import charts, report, share, state
 from ui.frame import SHARED_ERROR, require_frame
 from ui.inputs import current_whatif, whatif_inputs
@@ -68,19 +68,8 @@ def share_links(history: UsageHistory) -> None:
     st.iframe(share.copy_buttons_html(share.encode_usage(history)), height="content")
 
 
-@st.fragment(key=RESULTS)
-def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
-    """Everything computed from the inputs. Reruns on its own when a results-only input moves."""
-    started = time.perf_counter()
-    whatif = current_whatif(fitted)
-    run = run_whatif(history, book, whatif)
-    comparison, labels = run.comparison, run.projection.labels
-    horizon = whatif.growth.horizon
-    best = comparison.outcome(comparison.cheapest_with_lost)
-    current = comparison.outcome(comparison.current)
-    names = advice.labels(comparison)
-    sms = any(advice.has_sms(o.result) for o in comparison.outcomes)
-
+def headline(comparison, best, current) -> None:
+    """The recommendation, its quote floor, and its figures beside those of the user's setting."""
     st.subheader(f"Recommended: {best.label}")
     st.success(advice.recommendation(comparison), icon=":material/lightbulb:")
     floor = advice.quote_floor(best)
@@ -102,34 +91,48 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
             f"{money(comparison.saving_vs_current_usd)}, by bill + lost revenue (what the ranking "
             "uses). Lost revenue prices blocked sends at the revenue per message in the inputs."
         )
+
+
+def assumptions(whatif: WhatIf, labels: list[str], sms: bool) -> None:
     g = whatif.growth
     sms_text = f"; SMS {g.sms_base_credits:,.0f} credits {g.sms_growth_pct:+.1f}% a month" if sms else ""
     st.caption(
         f"Assumptions: profiles {g.profile_growth_pct:+.1f}% a month, {g.emails_per_profile:.1f} emails "
         f"per profile, November {g.november_peak_pct:+.0f}%, December {g.december_peak_pct:+.0f}%"
         f"{sms_text}; clean-up {g.cleanup_pct:.0f}% from month {g.cleanup_cycle}; prices "
-        f"{whatif.price_change_pct:+}% from month {whatif.price_change_cycle}; {horizon} months "
+        f"{whatif.price_change_pct:+}% from month {whatif.price_change_cycle}; {g.horizon} months "
         f"from {labels[0]}."
     )
 
+
+def every_setting(comparison, horizon: int):
+    """The comparison table and what its columns and settings mean; returns the table."""
     st.markdown("##### Every setting on this path")
     table = report.comparison_frame(comparison, horizon)
     # A static table: five rows need no grid, and it redraws several times faster per move.
     st.table(report.shown_comparison(table), hide_index=True)
     with st.expander("What the columns count"):
         st.markdown(report.column_help(table))
+    names = advice.labels(comparison)
     with st.expander("What each setting does"):
         for o in comparison.outcomes:
             st.markdown(f"**{o.label}**: {advice.describe(o, names)}.")
             if o.schedule:
                 st.caption(f"Schedule: {advice.schedule_text(o.schedule, comparison)}.")
+    return table
 
+
+def unclear_rules(run: WhatIfResult, sms: bool) -> None:
     st.markdown("##### How much the answer depends on the unclear rules")
     for s in run.sensitivity:
         if s.switch == "sms_rollover" and not sms:
             continue  # no SMS on this path: rollover cannot matter
-        (st.warning if s.changes_answer else st.info)(advice.sensitivity_summary(s, comparison))
+        (st.warning if s.changes_answer else st.info)(advice.sensitivity_summary(s, run.comparison))
 
+
+def charts_of(run: WhatIfResult, best, history: UsageHistory) -> None:
+    """The cumulative cost of every setting, then one detail chart of one setting."""
+    comparison, labels = run.comparison, run.projection.labels
     st.plotly_chart(
         charts.cumulative_cost(comparison, labels), key="chart_cumulative", config=CHART_CONFIG
     )
@@ -159,7 +162,9 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
             config=CHART_CONFIG,
         )
 
-    # Download files are built only when clicked (a callable), not on every slider move.
+
+def downloads(run: WhatIfResult, table, book: PriceBook) -> None:
+    """Download files are built only when clicked (a callable), not on every slider move."""
     st.markdown("##### Downloads")
     # In a row that wraps, so no label is cut short on a narrow column or screen.
     row = st.container(horizontal=True)
@@ -169,7 +174,7 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
     )  # fmt: skip
     row.download_button(
         "Monthly bills, every setting (CSV)",
-        partial(lambda c, ls: report.safe_csv(report.bills_frame(c, ls)), comparison, labels),
+        partial(report.bills_csv, run.comparison, run.projection.labels),
         "klaviyo-monthly-bills.csv", "text/csv", key="dl_bills", on_click="ignore",
     )  # fmt: skip
     row.download_button(
@@ -177,6 +182,23 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
         partial(report.scenario_download, run.scenario, book if state.book_is_edited() else None),
         "klaviyo-scenario.json", "application/json", key="dl_scenario", on_click="ignore",
     )  # fmt: skip
+
+
+@st.fragment(key=RESULTS)
+def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
+    """Everything computed from the inputs. Reruns on its own when a results-only input moves."""
+    started = time.perf_counter()
+    whatif = current_whatif(fitted)
+    run = run_whatif(history, book, whatif)
+    comparison = run.comparison
+    best = comparison.outcome(comparison.cheapest_with_lost)
+    sms = any(advice.has_sms(o.result) for o in comparison.outcomes)
+    headline(comparison, best, comparison.outcome(comparison.current))
+    assumptions(whatif, run.projection.labels, sms)
+    table = every_setting(comparison, whatif.growth.horizon)
+    unclear_rules(run, sms)
+    charts_of(run, best, history)
+    downloads(run, table, book)
     st.caption(
         f"Server time of the previous recompute: {st.session_state.get(state.RESULTS_MS, 0):.0f} ms.",
         help="How long the server took to recompute the results: every setting, every reading of "
