@@ -42,10 +42,6 @@ from engine.simulate import simulate
 ZERO = Decimal("0")
 
 
-# The name ui/inputs.py imports (key and label of each setting); SETTINGS is the table.
-NAMED_POLICIES: tuple[NamedSetting, ...] = tuple(SETTINGS.values())
-
-
 class Outcome(Frozen):
     """One setting's result, with the figures the comparison table shows.
 

@@ -6,13 +6,15 @@ from functools import partial
 import streamlit as st
 
 from engine import advice
-from engine.growth import Fit, fit, typical_sms_credits
+from engine.growth import Fit, fit
 from engine.history import UsageHistory
 from engine.models import PriceBook
+from engine.whatif import WhatIf, WhatIfResult
 from ui import charts, engine_client, report, share, state
 from ui.frame import SHARED_ERROR, require_frame
 from ui.inputs import current_whatif, whatif_inputs
 from ui.safe import plain
+from ui.whatif_schema import DETAIL, VIEW
 
 require_frame()  # before anything else: see ui/frame.py
 
@@ -67,23 +69,8 @@ def share_links(history: UsageHistory) -> None:
     st.iframe(share.copy_buttons_html(share.encode_usage(history)), height="content")
 
 
-@st.fragment(key=RESULTS)
-def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
-    """Everything computed from the inputs. Reruns on its own when a results-only input moves."""
-    started = time.perf_counter()
-    answer = engine_client.compute(history, book, current_whatif(fitted))  # ENGINE_URL or in process
-    if answer.problem:
-        st.error(plain(answer.problem), icon=":material/cloud_off:")
-    if answer.run is None:
-        return
-    run, history, whatif = answer.run, answer.history, answer.whatif  # the inputs of what is shown
-    comparison, labels = run.comparison, run.projection.labels
-    horizon = whatif.growth.horizon
-    best = comparison.outcome(comparison.cheapest_with_lost)
-    current = comparison.outcome(comparison.current)
-    names = advice.labels(comparison)
-    sms = any(advice.has_sms(o.result) for o in comparison.outcomes)
-
+def headline(comparison, best, current) -> None:
+    """The recommendation, its quote floor, and its figures beside those of the user's setting."""
     st.subheader(f"Recommended: {best.label}")
     st.success(advice.recommendation(comparison), icon=":material/lightbulb:")
     floor = advice.quote_floor(best)
@@ -105,45 +92,59 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
             f"{money(comparison.saving_vs_current_usd)}, by bill + lost revenue (what the ranking "
             "uses). Lost revenue prices blocked sends at the revenue per message in the inputs."
         )
+
+
+def assumptions(whatif: WhatIf, labels: list[str], sms: bool) -> None:
     g = whatif.growth
     sms_text = f"; SMS {g.sms_base_credits:,.0f} credits {g.sms_growth_pct:+.1f}% a month" if sms else ""
     st.caption(
         f"Assumptions: profiles {g.profile_growth_pct:+.1f}% a month, {g.emails_per_profile:.1f} emails "
         f"per profile, November {g.november_peak_pct:+.0f}%, December {g.december_peak_pct:+.0f}%"
         f"{sms_text}; clean-up {g.cleanup_pct:.0f}% from month {g.cleanup_cycle}; prices "
-        f"{whatif.price_change_pct:+}% from month {whatif.price_change_cycle}; {horizon} months "
+        f"{whatif.price_change_pct:+}% from month {whatif.price_change_cycle}; {g.horizon} months "
         f"from {labels[0]}."
     )
 
+
+def every_setting(comparison, horizon: int):
+    """The comparison table and what its columns and settings mean; returns the table."""
     st.markdown("##### Every setting on this path")
     table = report.comparison_frame(comparison, horizon)
     # A static table: five rows need no grid, and it redraws several times faster per move.
     st.table(report.shown_comparison(table), hide_index=True)
     with st.expander("What the columns count"):
         st.markdown(report.column_help(table))
+    names = advice.labels(comparison)
     with st.expander("What each setting does"):
         for o in comparison.outcomes:
             st.markdown(f"**{o.label}**: {advice.describe(o, names)}.")
             if o.schedule:
                 st.caption(f"Schedule: {advice.schedule_text(o.schedule, comparison)}.")
+    return table
 
+
+def unclear_rules(run: WhatIfResult, sms: bool) -> None:
     st.markdown("##### How much the answer depends on the unclear rules")
     for s in run.sensitivity:
         if s.switch == "sms_rollover" and not sms:
             continue  # no SMS on this path: rollover cannot matter
-        (st.warning if s.changes_answer else st.info)(advice.sensitivity_summary(s, comparison))
+        (st.warning if s.changes_answer else st.info)(advice.sensitivity_summary(s, run.comparison))
 
+
+def charts_of(run: WhatIfResult, best, history: UsageHistory) -> None:
+    """The cumulative cost of every setting, then one detail chart of one setting."""
+    comparison, labels = run.comparison, run.projection.labels
     st.plotly_chart(
         charts.cumulative_cost(comparison, labels), key="chart_cumulative", config=CHART_CONFIG
     )
     view = st.segmented_control(
-        "Detail", list(DETAIL_VIEWS), default=DEFAULT_VIEW, key="view", required=True,
+        "Detail", list(DETAIL_VIEWS), default=DEFAULT_VIEW, key=VIEW, required=True,
         bind="query-params", persist_state="session",
     )  # fmt: skip
     detail_keys = [o.key for o in comparison.outcomes]
     detail = st.selectbox(
         "for the setting", detail_keys, index=detail_keys.index(best.key),
-        format_func={o.key: o.label for o in comparison.outcomes}.get, key="detail",
+        format_func={o.key: o.label for o in comparison.outcomes}.get, key=DETAIL,
     )  # fmt: skip
     chosen = comparison.outcome(detail)
     if view == "Monthly bill":
@@ -162,7 +163,9 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
             config=CHART_CONFIG,
         )
 
-    # Download files are built only when clicked (a callable), not on every slider move.
+
+def downloads(run: WhatIfResult, table, book: PriceBook) -> None:
+    """Download files are built only when clicked (a callable), not on every slider move."""
     st.markdown("##### Downloads")
     # In a row that wraps, so no label is cut short on a narrow column or screen.
     row = st.container(horizontal=True)
@@ -172,7 +175,7 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
     )  # fmt: skip
     row.download_button(
         "Monthly bills, every setting (CSV)",
-        partial(lambda c, ls: report.safe_csv(report.bills_frame(c, ls)), comparison, labels),
+        partial(report.bills_csv, run.comparison, run.projection.labels),
         "klaviyo-monthly-bills.csv", "text/csv", key="dl_bills", on_click="ignore",
     )  # fmt: skip
     row.download_button(
@@ -180,6 +183,27 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
         partial(report.scenario_download, run.scenario, book if state.book_is_edited() else None),
         "klaviyo-scenario.json", "application/json", key="dl_scenario", on_click="ignore",
     )  # fmt: skip
+
+
+@st.fragment(key=RESULTS)
+def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
+    """Everything computed from the inputs. Reruns on its own when a results-only input moves."""
+    started = time.perf_counter()
+    answer = engine_client.compute(history, book, current_whatif(fitted))  # ENGINE_URL or in process
+    if answer.problem:
+        st.error(plain(answer.problem), icon=":material/cloud_off:")
+    if answer.run is None:
+        return
+    run, history, whatif = answer.run, answer.history, answer.whatif  # the inputs of what is shown
+    comparison = run.comparison
+    best = comparison.outcome(comparison.cheapest_with_lost)
+    sms = any(advice.has_sms(o.result) for o in comparison.outcomes)
+    headline(comparison, best, comparison.outcome(comparison.current))
+    assumptions(whatif, run.projection.labels, sms)
+    table = every_setting(comparison, whatif.growth.horizon)
+    unclear_rules(run, sms)
+    charts_of(run, best, history)
+    downloads(run, table, book)
     st.caption(
         f"Server time of the previous recompute: {st.session_state.get(state.RESULTS_MS, 0):.0f} ms.",
         help="How long the server took to recompute the results: every setting, every reading of "
@@ -193,7 +217,7 @@ fitted = fit(history)
 results, controls = st.columns([2.3, 1], gap="large")
 with controls:
     st.markdown("##### Your what-if")
-    whatif_inputs(history, fitted, book, typical_sms_credits(history), on_change=rerun_results)
+    whatif_inputs(history, fitted, book, on_change=rerun_results)
     profiles = state.profiles()
     if profiles and profiles.never_subscribed_pct:
         st.caption(

@@ -8,6 +8,7 @@ about 9 ms per figure and make_subplots more, on every slider move (benchmarks/u
 
 from __future__ import annotations
 
+import math
 from itertools import accumulate
 
 import plotly.graph_objects as go
@@ -35,13 +36,35 @@ def _layout(title: str, height: int = 360, **extra) -> dict:
         # Fixed margins: automargin makes plotly lay out several times on every update (~30 ms).
         "margin": {"l": 64, "r": 16, "t": 50, "b": 64},
         # The legend sits at the bottom of the figure, below the month labels (which plotly
-        # turns to 45 or 90 degrees on a narrow screen); margin.autoexpand makes room for it.
+        # turns to 45 or 90 degrees on a narrow screen); `_figure` sizes the bottom margin for
+        # it, and margin.autoexpand widens it where a narrow screen needs more rows.
         "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0, "x": 0},
         **extra,
     }
 
 
+# The bottom margin holds the month labels and the legend below them. Plotly widens a margin
+# that is too small for its legend (margin.autoexpand), but then lays the figure out a second
+# time on every update: ~50 ms more per slider move with two charts (benchmarks/ui_bench.py).
+# So the margin is sized for the legend's rows in the results column of a laptop screen (about
+# 400 px of legend entries a row, each ~40 px plus ~5.6 px a character); a phone's narrower
+# figure still widens it, a wider screen leaves some space.
+TICK_LABELS_PX = 74  # month labels turned 45 degrees, with the axis line and padding
+LEGEND_ROW_PX, LEGEND_PAD_PX, LEGEND_ROW_WIDTH_PX = 19, 10, 400
+
+
+def legend_rows(names: list[str]) -> int:
+    """The legend's rows, estimated for the figure width of the Explore results column."""
+    width = sum(40 + 5.6 * len(n) for n in names)
+    return math.ceil(width / LEGEND_ROW_WIDTH_PX)
+
+
 def _figure(data: list[dict], layout: dict) -> go.Figure:
+    """The figure, its bottom margin sized for its legend (see legend_rows)."""
+    names = [d["name"] for d in data if d.get("name") and d.get("showlegend", True)]
+    if layout.get("showlegend", True) and names:
+        rows = legend_rows(names)
+        layout["margin"]["b"] = TICK_LABELS_PX + LEGEND_PAD_PX + LEGEND_ROW_PX * rows
     return go.Figure({"data": data, "layout": layout})
 
 

@@ -26,7 +26,7 @@ from ingest.klaviyo_api import load_usage
 from klaviyo import oauth
 from klaviyo.client import BASE_URL, DEFAULT_BUDGET, READ_SCOPES, Credential, KlaviyoClient
 from klaviyo.errors import KlaviyoError
-from ui import state
+from ui import inputs, state
 from ui.safe import plain
 
 CREDENTIAL = "klaviyo_credential"  # Credential | oauth.Tokens: this session only
@@ -212,14 +212,10 @@ def _load(segment_id: str, months: int) -> None:
             return
         status.update(label=f"Loaded {len(loaded.history.months)} months", state="complete")
     state.set_usage(loaded)
-    if plans.email_plan_profiles and plans.email_plan_profiles in [
-        t.max_profiles for t in state.book().email_tiers
-    ]:
-        st.session_state["email_plan"] = plans.email_plan_profiles
-    if plans.sms_plan_credits and plans.sms_plan_credits in [
-        t.monthly_credits for t in state.book().sms_tiers
-    ]:
-        st.session_state["sms_plan"] = plans.sms_plan_credits
+    inputs.preset(  # today's plans, where the book's ladders have them
+        loaded.history, state.book(), email_plan_profiles=plans.email_plan_profiles,
+        sms_plan_credits=plans.sms_plan_credits,
+    )  # fmt: skip
     state.flash(
         "success",
         plain(

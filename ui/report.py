@@ -123,6 +123,11 @@ def bills_frame(comparison: Comparison, labels: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def bills_csv(comparison: Comparison, labels: list[str]) -> str:
+    """The monthly bills download: `bills_frame` as formula-safe CSV."""
+    return safe_csv(bills_frame(comparison, labels))
+
+
 def escape_cell(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value

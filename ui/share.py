@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from pydantic import ValidationError
 
 from engine.history import HistoryMonth, UsageHistory, add_months
 from engine.models import MAX_CREDITS, MAX_HORIZON, MAX_PROFILES, MAX_SENDS
+from ui.whatif_schema import URL_PARAMS
 
 PARAM = "usage"
 VERSION = "1"
@@ -92,16 +94,17 @@ def decode_usage(value: str) -> UsageHistory:
         raise ShareError(f"The usage in this link is out of range ({e.errors()[0]['msg']}). {FIX}")
 
 
-def _js(value: str) -> str:
-    """A string as a JavaScript literal that cannot close the <script> it sits in."""
+def _js(value: object) -> str:
+    """A value as a JavaScript literal that cannot close the <script> it sits in."""
     return json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def copy_buttons_html(usage: str) -> str:
+def copy_buttons_html(usage: str, settings: Sequence[str] = URL_PARAMS) -> str:
     """Two copy buttons (settings only; settings and usage numbers) and a line saying which link
     was copied. The links are built at the click from the page's own address (the settings are
-    bound to it), dropping or setting the `usage` parameter; only `usage` is written in here, so
-    the buttons need no redraw when a slider moves. Runs in Streamlit's component iframe."""
+    bound to it), keeping only the what-if table's parameters and setting `usage` or not; only
+    `usage` is written in here, so the buttons need no redraw when a slider moves. Runs in
+    Streamlit's component iframe."""
     return f"""<div style="font-family: 'Source Sans Pro', sans-serif; font-size: 15px; color: #1f2a28">
 <button id="settings" type="button">Copy a link with these settings</button>
 <button id="usage" type="button">Copy a link with my usage numbers</button>
@@ -111,14 +114,16 @@ def copy_buttons_html(usage: str) -> str:
 <style>button {{ font: inherit; padding: 4px 10px; margin: 0 6px 6px 0; border: 1px solid #c9cfc7;
 border-radius: 8px; background: #fbfbf8; color: inherit; cursor: pointer; }}</style>
 <script>
-const USAGE = {_js(usage)}, PARAM = {_js(PARAM)};
+const USAGE = {_js(usage)}, PARAM = {_js(PARAM)}, SETTINGS = {_js(list(settings))};
 const SAID = {{
   settings: "Copied the link with these settings only: the recipient sees them on their own data.",
   usage: "Copied the link with these settings and your monthly usage numbers (no file name, no key).",
 }};
 function link(which) {{
   const url = new URL(window.parent.location.href);
-  url.searchParams.delete(PARAM);
+  for (const name of [...url.searchParams.keys()]) {{
+    if (!SETTINGS.includes(name)) url.searchParams.delete(name);
+  }}
   if (which === "usage") url.searchParams.set(PARAM, USAGE);
   return url.toString();
 }}

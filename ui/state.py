@@ -12,6 +12,7 @@ from engine.history import LoadedUsage
 from engine.models import PriceBook
 from ingest.profiles_csv import ProfileCount
 from ui import cache
+from ui.whatif_schema import RESET_KEYS
 
 USAGE = "usage"  # LoadedUsage: the history the explorer runs on
 BOOK = "price_book"  # PriceBook: the bundled one, or the user's edited/uploaded one
@@ -22,11 +23,7 @@ MESSAGES = "flash"  # one-shot messages shown on the next run of a page
 RESULTS_MS = "results_ms"  # float: server time of the Explore results' last recompute
 
 # The Explore page's inputs: dropped when new data is loaded, so they start from its fit.
-WHATIF_KEYS = (
-    "horizon", "growth", "epp", "nov", "dec", "sms_base", "sms_growth", "sms_nov", "sms_dec",
-    "cleanup", "cleanup_at", "price_pct", "price_at", "email_plan", "sms_plan", "setting",
-    "fee_basis", "rollover", "card_fail", "card_fixed", "rev_email", "rev_sms", "detail", "view",
-)  # fmt: skip
+WHATIF_KEYS = RESET_KEYS
 
 
 def init() -> None:

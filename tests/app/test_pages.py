@@ -15,6 +15,7 @@ from engine.whatif import WhatIf, run_whatif
 from ingest.usage_csv import read_usage_csv
 from tests.app.conftest import ROOT, SAMPLE, shown_bills
 from ui import share
+from ui import whatif_schema as schema
 from ui.pages import PAGES
 from ui.state import USAGE
 
@@ -121,6 +122,37 @@ def test_a_results_only_input_reruns_the_results_fragment_alone(app):
     # The horizon changes the card-failure options, so it reruns the whole page.
     app.segmented_control(key="horizon").set_value(24).run()
     assert app.title and "over 24 months" in app.success[0].value
+
+
+def widget(app: AppTest, row: schema.Input):
+    accessor = {"number": "number_input", "select": "selectbox", "segmented": "segmented_control"}
+    return getattr(app, accessor.get(row.kind, row.kind))(key=row.key)
+
+
+def test_the_page_starts_every_input_at_the_tables_default(app):
+    history = read_usage_csv(SAMPLE, "Sample account").history
+    expected = schema.defaults(history, load_price_book())
+    assert {key: widget(app, schema.BY_KEY[key]).value for key in expected} == expected
+
+
+def other_value(app: AppTest, row: schema.Input, history: UsageHistory):
+    """A value the row's widget can take other than its current one."""
+    w = widget(app, row)
+    if row.kind in ("slider", "number"):
+        return w.max if w.value != w.max else w.min
+    ctx = schema.Context(history, load_price_book(), values={"horizon": 12, "card_fail": 0})
+    return next(o for o in row.domain(ctx).options if o != w.value)
+
+
+@pytest.mark.parametrize(
+    "row", [r for r in schema.INPUTS if not r.shown_if], ids=lambda r: r.key
+)  # fmt: skip
+def test_each_row_reruns_the_results_alone_or_the_page_as_the_table_says(app, row):
+    history = read_usage_csv(SAMPLE, "Sample account").history
+    widget(app, row).set_value(other_value(app, row, history)).run()
+    assert not app.exception
+    assert bool(app.title) is not row.results_only  # a fragment rerun draws only the results
+    assert app.table  # and the results are drawn either way
 
 
 def dollars(text: str) -> float:

@@ -244,6 +244,22 @@ def test_on_a_phone_the_answer_comes_first_and_every_column_can_be_reached(brows
         page.context.close()
 
 
+# Per chart: the bottom margin the figure asks for, and the one plotly drew with.
+BOTTOM_MARGINS = """() => [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')]
+  .map(gd => [gd.layout.margin.b, Math.round(gd._fullLayout._size.b)])"""
+
+
+def test_on_a_laptop_screen_plotly_need_not_widen_a_margin(browser, app_url):
+    # A legend that does not fit its margin makes plotly widen it and lay the figure out again
+    # on every slider move (ui/charts.py); at the benchmark's window size none has to.
+    page = _open_at(browser, app_url, 1400, 1000)
+    try:
+        margins = page.evaluate(BOTTOM_MARGINS)
+        assert len(margins) == 2 and all(asked >= drawn for asked, drawn in margins), margins
+    finally:
+        page.context.close()
+
+
 def test_wide_no_label_is_truncated_or_clipped(browser, app_url):
     page = _open_at(browser, app_url, 1400, 1000)
     try:
