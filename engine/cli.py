@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import Any
 
 from engine.advice import recommendation, sensitivity_summary
 from engine.compare import compare, sensitivity
 from engine.contract import ScenarioError, book_for, parse_scenario, result_json
+from engine.models import PriceBook, Scenario
 from engine.price_book import PriceBookError
 from engine.simulate import simulate
 
@@ -27,6 +29,30 @@ def _read(source: str) -> str:
         raise ScenarioError(f"input: file not found: {source}")
     except UnicodeDecodeError:
         raise ScenarioError(f"input: {source} is not UTF-8 text")
+
+
+def output(command: str, scenario: Scenario, book: PriceBook) -> dict[str, Any]:
+    """The JSON object `command` prints for a valid scenario (the HTTP service answers the same).
+    Raises ArithmeticError only if an amount leaves Decimal's range (the input bounds prevent it)."""
+    if command == "simulate":
+        return result_json(simulate(scenario, book))
+    comparison = compare(scenario, book)
+    out = comparison.model_dump(mode="json")
+    out["recommendation"] = recommendation(comparison)
+    out["sensitivity"] = [
+        {**s.model_dump(mode="json"), "summary": sensitivity_summary(s, comparison)}
+        for s in sensitivity(scenario, book, comparison)
+    ]
+    return out
+
+
+def dumps(out: dict[str, Any]) -> str:
+    """The printed text of an output: the CLI and the HTTP service send these exact bytes."""
+    return json.dumps(out, indent=2) + "\n"
+
+
+def too_large(e: ArithmeticError) -> str:
+    return f"input: an amount is too large to compute ({type(e).__name__})"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,19 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        if args.command == "simulate":
-            out = result_json(simulate(scenario, book))
-        else:
-            comparison = compare(scenario, book)
-            out = comparison.model_dump(mode="json")
-            out["recommendation"] = recommendation(comparison)
-            out["sensitivity"] = [
-                {**s.model_dump(mode="json"), "summary": sensitivity_summary(s, comparison)}
-                for s in sensitivity(scenario, book, comparison)
-            ]
+        out = output(args.command, scenario, book)
     except ArithmeticError as e:  # the input bounds make this unreachable; never a traceback
-        print(f"error: input: an amount is too large to compute ({type(e).__name__})", file=sys.stderr)
+        print(f"error: {too_large(e)}", file=sys.stderr)
         return 2
-    json.dump(out, sys.stdout, indent=2)
-    sys.stdout.write("\n")
+    sys.stdout.write(dumps(out))
     return 0
