@@ -88,7 +88,7 @@ def test_schema_refuses_bad_values(bad):
 
 @pytest.mark.parametrize("kube", KUBE_VERSIONS)
 def test_every_object_validates_strictly(rendered, kube):
-    name, docs = rendered
+    _, docs = rendered
     for doc in docs:
         kubernetes_validate.validate(doc, kube, strict=True)
 
