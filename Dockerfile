@@ -17,7 +17,8 @@ RUN if ! command -v python3 >/dev/null; then \
         python3 python3-venv && rm -rf /var/lib/apt/lists/*; \
     fi \
  && python3 -m venv /opt/venv \
- && useradd --system --uid 10001 --create-home --home-dir /home/app --shell /usr/sbin/nologin app
+ && groupadd --gid 10001 app \
+ && useradd --uid 10001 --gid 10001 --create-home --home-dir /home/app --shell /usr/sbin/nologin app
 
 # Every package pinned with its hash (deploy/requirements.lock, made from requirements.txt by
 # deploy/lock.sh). A wheelhouse mounted at /wheels (deploy/build-image.sh: buildah -v) is used

@@ -18,14 +18,9 @@ CHART = Path(__file__).resolve().parents[2] / "deploy" / "helm" / "klaviyo-bill-
 KUBE_VERSIONS = ["1.25.0", "1.37.0"]  # kubeVersion in Chart.yaml: >=1.25
 APP_UPLOAD_LIMIT_MB = 50  # .streamlit/config.toml server.maxUploadSize (checked below)
 
+# One file per value set, shared with the helm job in .github/workflows/ci.yml.
 VALUE_SETS = {
-    "defaults": {},
-    "oauth-on": {"oauth": {"enabled": True, "existingSecret": "klaviyo-oauth"}},
-    "hpa-off": {"engine": {"autoscaling": {"enabled": False}, "replicas": 3}},
-    "traefik": {"ingress": {"controller": "traefik", "className": "traefik"}},
-    "no-ingress": {"ingress": {"enabled": False}},
-    "own-cookie-secret": {"app": {"replicas": 4, "cookieSecret": {"existingSecret": "mine"}}},
-    "one-replica-no-engine": {"app": {"replicas": 1}, "engine": {"enabled": False}},
+    f.stem: yaml.safe_load(f.read_text()) for f in sorted((CHART.parent / "ci-values").glob("*.yaml"))
 }
 
 
