@@ -268,3 +268,14 @@ def test_chart_packages(tmp_path):
     archive = helm.package(CHART, destination=tmp_path, version="1.2.3", app_version="1.2.3")
     with helm.Chart.load(archive) as chart:
         assert (chart.version, chart.metadata["appVersion"]) == ("1.2.3", "1.2.3")
+
+
+def test_kind_values_render_two_sticky_app_pods_from_the_local_image():
+    values = yaml.safe_load((CHART.parents[1] / "e2e" / "kind-values.yaml").read_text())
+    docs = render(values)
+    for doc in docs:
+        kubernetes_validate.validate(doc, KUBE_VERSIONS[-1], strict=True)
+    app = one(docs, "Deployment", "kbe-klaviyo-bill-explorer-app")
+    assert app["spec"]["replicas"] == 2 and sticky(docs)
+    (c,) = app["spec"]["template"]["spec"]["containers"]
+    assert (c["image"], c["imagePullPolicy"]) == ("localhost/klaviyo-bill-explorer:ci", "Never")
