@@ -36,9 +36,15 @@ fi
 base_done=$(date +%s)
 
 mkdir -p "$cache/wheelhouse"
-python3 -m pip download --quiet --disable-pip-version-check --only-binary=:all: --no-deps \
-  --require-hashes -r deploy/requirements.lock -d "$cache/wheelhouse" \
-  2> >(grep -v "is ignored: it is neither" >&2)
+lock_sum=$(sha256sum deploy/requirements.lock | cut -d" " -f1)
+if [ "$(cat "$cache/wheelhouse/.lock-sha256" 2>/dev/null)" != "$lock_sum" ]; then
+  pip_python=python3
+  [ -x .venv/bin/python ] && pip_python=.venv/bin/python
+  "$pip_python" -m pip download --quiet --disable-pip-version-check --only-binary=:all: --no-deps \
+    --require-hashes -r deploy/requirements.lock -d "$cache/wheelhouse" \
+    2> >(grep -v "is ignored: it is neither" >&2)
+  echo "$lock_sum" >"$cache/wheelhouse/.lock-sha256"
+fi
 wheels_done=$(date +%s)
 
 buildah bud --quiet --isolation chroot --layers --format docker \

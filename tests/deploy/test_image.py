@@ -83,8 +83,8 @@ def test_healthcheck_and_user(running):
         wait_ok(c["url"] + ("/_stcore/health" if c is running["app"] else "/healthz"), c["name"])
         assert podman("healthcheck", "run", c["name"], check=False).returncode == 0, c["name"]
         assert podman("exec", c["name"], "id", "-u").stdout.strip() == "10001"
-    config = json.loads(podman("image", "inspect", running_image(running)).stdout)[0]
-    assert config["Config"]["Healthcheck"]["Test"][-1] == "/app/deploy/healthcheck.py"
+    image = json.loads(podman("image", "inspect", running_image(running)).stdout)[0]
+    assert image["Healthcheck"]["Test"][-1] == "/app/deploy/healthcheck.py"
 
 
 def running_image(running) -> str:
