@@ -10,8 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import browser, page  # noqa: F401  (Chromium for the image's page load)
-
 ROOT = Path(__file__).resolve().parents[2]
 TAG = "localhost/klaviyo-bill-explorer:test"
 FIGURES: list[str] = []
