@@ -46,6 +46,7 @@ LAYERS: dict[str, Layer] = {
     "app": layer("engine", "ingest", "klaviyo", "ui"),
     "data": layer("engine", forbidden=UI_LIBRARIES | NETWORK_LIBRARIES),  # price-book builders
     "service": layer("engine", forbidden=UI_LIBRARIES | NETWORK_LIBRARIES),  # HTTP over the engine
+    "deploy": layer(),  # the image's healthcheck and the cluster check: nothing of the app
     "tests": Layer(frozenset(), checked=False),
     "benchmarks": Layer(frozenset(), checked=False),
     "scripts": Layer(frozenset(), checked=False),
