@@ -224,6 +224,7 @@ class NumberStyle:
     note: str | None = None
 
 
+OTHER = {".": ",", ",": "."}  # the other separator
 _GROUPED = {sep: re.compile(rf"\d{{1,3}}(\{sep}\d{{3}})+") for sep in ".,"}
 _SPACES = re.compile(r"[ \u00a0\u202f']")
 _NUMBER = re.compile(r"[+-]?[\d.,' \u00a0\u202f]+(?:[eE][+-]?\d+)?")  # on <= 30 characters
@@ -236,37 +237,28 @@ def detect_number_style(cells: list[tuple[int, str, str]]) -> NumberStyle:
     dot groups, or a dot before a comma, make the dot a thousands separator (and the same for the
     comma). With no such evidence, `1.083` is one thousand and eighty-three: the columns are counts.
     """
-    dot_dec = dot_thou = comma_dec = comma_thou = None
+    first: dict[tuple[str, str], tuple[int, str, str]] = {}  # (separator, role) -> first cell
     ambiguous: dict[str, tuple[int, str, str]] = {}
     for row, column, raw in cells:
         s = _SPACES.sub("", raw.strip()).lstrip("+-")
         if len(s) > MAX_NUMBER_CHARS or not s or not s[0].isdigit():
             continue
         s = re.split(r"[eE]", s, maxsplit=1)[0]
-        dots, commas = s.count("."), s.count(",")
         where = (row, column, raw)
-        if dots and commas:
-            if s.rfind(".") > s.rfind(","):
-                dot_dec = dot_dec or where
-                comma_thou = comma_thou or where
+        if "." in s and "," in s:  # the later separator is the decimal point
+            point = "." if s.rfind(".") > s.rfind(",") else ","
+            first.setdefault((point, "decimal"), where)
+            first.setdefault((OTHER[point], "thousands"), where)
+        elif "." in s or "," in s:
+            sep = "." if "." in s else ","
+            if s.count(sep) > 1:
+                first.setdefault((sep, "thousands"), where)
+            elif _GROUPED[sep].fullmatch(s):
+                ambiguous.setdefault(sep, where)
             else:
-                dot_thou = dot_thou or where
-                comma_dec = comma_dec or where
-        elif dots:
-            if dots > 1:
-                dot_thou = dot_thou or where
-            elif _GROUPED["."].fullmatch(s):
-                ambiguous.setdefault(".", where)
-            else:
-                dot_dec = dot_dec or where
-        elif commas:
-            if commas > 1:
-                comma_thou = comma_thou or where
-            elif _GROUPED[","].fullmatch(s):
-                ambiguous.setdefault(",", where)
-            else:
-                comma_dec = comma_dec or where
-    us, eu = dot_dec or comma_thou, dot_thou or comma_dec
+                first.setdefault((sep, "decimal"), where)
+    us = first.get((".", "decimal")) or first.get((",", "thousands"))
+    eu = first.get((".", "thousands")) or first.get((",", "decimal"))
     if us and eu:
         raise UsageFileError(
             f"Row {us[0]}, column {us[1]}: {shown(us[2])} uses a dot as the decimal point, but row "
