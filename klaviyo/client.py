@@ -367,22 +367,26 @@ class KlaviyoClient:
             ]
         return None
 
+    def listing(
+        self, path: str, call: str, what: str, scope: str, params: dict, attributes: type[M]
+    ) -> Iterator[tuple[str, M]]:
+        """Every (id, checked attributes) of a paginated list."""
+        for i, item in enumerate(self.pages(path, call=call, what=what, scope=scope, params=params)):
+            yield item["id"], _read(attributes, item["attributes"], call, f"data.{i}.attributes")
+
     def metrics(self) -> list[Metric]:
         """Klaviyo's own metrics (Received Email, Received SMS, ...)."""
-        call, out = "get-metrics", []
-        for i, m in enumerate(
-            self.pages(
+        return [
+            Metric(id=id_, name=a.name, integration_name=a.integration.name if a.integration else None)
+            for id_, a in self.listing(
                 "/api/metrics",
-                call=call,
-                what="metrics",
-                scope="metrics:read",
-                params={"filter": "equals(integration.name,'Klaviyo')"},
+                "get-metrics",
+                "metrics",
+                "metrics:read",
+                {"filter": "equals(integration.name,'Klaviyo')"},
+                MetricAttributes,
             )
-        ):
-            attrs = _read(MetricAttributes, m["attributes"], call, f"data.{i}.attributes")
-            integration = attrs.integration.name if attrs.integration else None
-            out.append(Metric(id=m["id"], name=attrs.name, integration_name=integration))
-        return out
+        ]
 
     def monthly_counts(
         self, metric_id: str, first: date, end: date, timezone: str, name: str | None = None
@@ -412,9 +416,13 @@ class KlaviyoClient:
                 }
             }
             answer = self.request(
-                "POST", "/api/metric-aggregates", call=call, what="monthly message counts",
-                scope="metrics:read", body=body,
-            )  # fmt: skip
+                "POST",
+                "/api/metric-aggregates",
+                call=call,
+                what="monthly message counts",
+                scope="metrics:read",
+                body=body,
+            )
             attrs = _read(Aggregate, answer, call).data.attributes
             months = [_local_month(d, timezone) for d in attrs.dates]
             _no_repeats(months, call)
@@ -430,20 +438,15 @@ class KlaviyoClient:
         return out
 
     def segments(self) -> list[Segment]:
-        call = "get-segments"
         return [
-            Segment(
-                id=s["id"],
-                name=_read(SegmentAttributes, s["attributes"], call, f"data.{i}.attributes").name,
-            )
-            for i, s in enumerate(
-                self.pages(
-                    "/api/segments",
-                    call=call,
-                    what="segments",
-                    scope="segments:read",
-                    params={"fields[segment]": "name,is_active"},
-                )
+            Segment(id=id_, name=a.name)
+            for id_, a in self.listing(
+                "/api/segments",
+                "get-segments",
+                "segments",
+                "segments:read",
+                {"fields[segment]": "name,is_active"},
+                SegmentAttributes,
             )
         ]
 
@@ -476,15 +479,22 @@ class KlaviyoClient:
                 }
             }  # fmt: skip
             answer = self.request(
-                "POST", "/api/segment-series-reports", call=call, what="the segment's history",
-                scope="segments:read", body=body,
-            )  # fmt: skip
+                "POST",
+                "/api/segment-series-reports",
+                call=call,
+                what="the segment's history",
+                scope="segments:read",
+                body=body,
+            )
             attrs = _read(SeriesReport, answer, call).data.attributes
             series = next(
-                (r.statistics.total_members for r in attrs.results
-                 if r.groupings.get("segment_id") == segment_id),
+                (
+                    r.statistics.total_members
+                    for r in attrs.results
+                    if r.groupings.get("segment_id") == segment_id
+                ),
                 None,
-            )  # fmt: skip
+            )
             if series is None:
                 raise UnexpectedAnswerError(call, "no series for this segment")
             months = [date(d.year, d.month, 1) for d in attrs.date_times]
