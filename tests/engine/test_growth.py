@@ -173,13 +173,21 @@ def test_fit_of_an_sms_only_history_of_18_months():
     _inside_bounds(g)
 
 
-def test_fit_with_months_without_profiles():
-    months = [
+def flat_months(n: int, profiles: int, emails: int) -> list[HistoryMonth]:
+    """`n` months from Jan 2025, each with the same profiles and emails and no SMS."""
+    return [
         HistoryMonth(
-            month=add_months(date(2025, 1, 1), i), active_profiles=0, email_sends=0, sms_credits=0
+            month=add_months(date(2025, 1, 1), i),
+            active_profiles=profiles,
+            email_sends=emails,
+            sms_credits=0,
         )
-        for i in range(14)
+        for i in range(n)
     ]
+
+
+def test_fit_with_months_without_profiles():
+    months = flat_months(14, profiles=0, emails=0)
     result = fit(UsageHistory(months=months))
     g = result.growth
     assert (g.profile_growth_pct, g.emails_per_profile, g.sms_base_credits) == (0.0, 0.0, 0)
@@ -203,12 +211,7 @@ def test_fit_of_an_extreme_store(epp):
 
 
 def test_fit_clamps_what_the_bounds_cannot_hold_and_says_so():
-    months = [
-        HistoryMonth(
-            month=add_months(date(2025, 1, 1), i), active_profiles=1, email_sends=5000, sms_credits=0
-        )
-        for i in range(3)
-    ]
+    months = flat_months(3, profiles=1, emails=5000)
     result = fit(UsageHistory(months=months))
     assert result.growth.emails_per_profile == 100.0
     assert "limited to 100" in result.notes["emails_per_profile"]
