@@ -34,7 +34,7 @@ from engine.rules import Ladder
 from engine.rules import build_ladders as scalar_ladders
 from engine.simulate import start
 
-__all__ = ["PathBills", "bill_paths", "simulate_vector"]
+__all__ = ["PathBills", "bill_paths", "cycle_fields", "simulate_vector"]
 
 I64 = np.int64
 SAFE = 2**62  # below int64's limit with room for a sum of two
@@ -408,6 +408,14 @@ def bill_paths(
     return PathBills(keys, total, lost, cumulative)
 
 
+def cycle_fields(
+    scenario: Scenario, book: PriceBook, usage: np.ndarray, settings: Sequence[Setting]
+) -> list[dict[str, np.ndarray]]:
+    """Every numeric field of every cycle (CycleBill's names; money in cents), each (P, S):
+    what simulate_vector and the benchmark's exactness check compare with the scalar engine."""
+    return _fold(scenario, book, usage, settings, True)[3]
+
+
 MONEY = {f for f in FIELDS if f.endswith("_usd")}
 FLAGS = {
     "custom_quote", "preferences_active", "email_manual_downgrade", "sms_manual_downgrade",
@@ -422,7 +430,7 @@ def _usd(c: int) -> Decimal:
 def simulate_vector(scenario: Scenario, book: PriceBook) -> SimulationResult:
     """The scalar engine's result from the vector engine (events may be empty: they are)."""
     usage = np.array([[[u.active_profiles, u.email_sends, u.sms_credits] for u in scenario.usage]])
-    _, _, _, cycles = _fold(scenario, book, usage, [scenario.policy.setting], True)
+    cycles = cycle_fields(scenario, book, usage, [scenario.policy.setting])
     bills = []
     for n, fields in enumerate(cycles, start=1):
         values = {}
