@@ -18,8 +18,12 @@ from hypothesis import strategies as st
 from engine.cli import main
 from engine.contract import book_for, parse_scenario, result_json
 from engine.models import (
+    DowngradeRequest,
     EmailTier,
     FlexFeeBasis,
+    ManualDowngrade,
+    Policy,
+    Preference,
     PriceBook,
     Scenario,
     SmsTier,
@@ -82,7 +86,27 @@ def near(edges: list[int], spread: int) -> st.SearchStrategy[int]:
 
 
 @st.composite
-def cases(draw) -> tuple[Scenario, PriceBook]:
+def cancelling(draw, horizon: int) -> Policy:
+    """Auto-upgrade with downgrades requested at cycle starts: the cancel rule of section 3.1
+    (an upgrade in the cycle of the request cancels it), rare under `policies`."""
+    cycles = (
+        draw(st.lists(st.integers(2, horizon), max_size=horizon, unique=True)) if horizon > 1 else []
+    )
+    schedule = [
+        ManualDowngrade(cycle=c, channel=ch, requested=draw(st.sampled_from(list(DowngradeRequest))))
+        for c in cycles
+        for ch in ("email", "sms")
+    ]
+    return Policy(
+        email=draw(st.sampled_from(list(Preference))),
+        sms=Preference.AUTO_UPGRADE,
+        manual_downgrades=schedule,
+        sms_rollover=draw(st.booleans()),
+    )
+
+
+@st.composite
+def cases(draw, cancel: bool = False) -> tuple[Scenario, PriceBook]:
     book = draw(books())
     caps = [t.max_profiles for t in book.email_tiers]
     sends = [t.monthly_email_sends for t in book.email_tiers]
@@ -102,7 +126,7 @@ def cases(draw) -> tuple[Scenario, PriceBook]:
             sms_plan_credits=draw(st.sampled_from(credits) | texts),
         ),
         usage=[UsageCycle(active_profiles=p, email_sends=e, sms_credits=c) for p, e, c in rows],
-        policy=draw(policies(len(rows))),
+        policy=draw(cancelling(len(rows)) if cancel else policies(len(rows))),
         price_change=change,
         revenue_per_email_usd=draw(st.decimals(0, 2, places=6)),
         revenue_per_sms_credit_usd=draw(st.decimals(0, 2, places=6)),
@@ -119,7 +143,7 @@ def numbers(result) -> dict:
 
 
 @PROPERTY
-@given(cases())
+@given(cases() | cases(cancel=True))
 def test_vector_equals_scalar_on_every_field_of_every_cycle(case):
     scenario, book = case
     want, got = numbers(simulate(scenario, book)), numbers(simulate_vector(scenario, book))
