@@ -17,6 +17,7 @@ from engine.contract import ScenarioError, book_for, parse_scenario, result_json
 from engine.models import PriceBook, Scenario
 from engine.price_book import PriceBookError
 from engine.simulate import simulate
+from engine.vector import simulate_vector
 
 
 def _read(source: str) -> str:
@@ -31,11 +32,13 @@ def _read(source: str) -> str:
         raise ScenarioError(f"input: {source} is not UTF-8 text")
 
 
-def output(command: str, scenario: Scenario, book: PriceBook) -> dict[str, Any]:
+def output(command: str, scenario: Scenario, book: PriceBook, engine: str = "scalar") -> dict[str, Any]:
     """The JSON object `command` prints for a valid scenario (the HTTP service answers the same).
-    Raises ArithmeticError only if an amount leaves Decimal's range (the input bounds prevent it)."""
+    Raises ArithmeticError only if an amount leaves Decimal's range (the input bounds prevent it).
+    `engine="vector"` bills `simulate` with engine/vector.py: the same figures, no events."""
     if command == "simulate":
-        return result_json(simulate(scenario, book))
+        run = simulate_vector if engine == "vector" else simulate
+        return result_json(run(scenario, book))
     comparison = compare(scenario, book)
     out = comparison.model_dump(mode="json")
     out["recommendation"] = recommendation(comparison)
@@ -64,6 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     ):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("file", help="scenario JSON file, or - for standard input")
+        if name == "simulate":
+            cmd.add_argument(
+                "--engine",
+                choices=("scalar", "vector"),
+                default="scalar",
+                help="scalar (default): the reference engine, with events; vector: the "
+                "vectorised engine, the same figures with every cycle's events left empty",
+            )
     args = parser.parse_args(argv)
     try:
         scenario = parse_scenario(_read(args.file))
@@ -72,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        out = output(args.command, scenario, book)
+        out = output(args.command, scenario, book, getattr(args, "engine", "scalar"))
     except ArithmeticError as e:  # the input bounds make this unreachable; never a traceback
         print(f"error: {too_large(e)}", file=sys.stderr)
         return 2
