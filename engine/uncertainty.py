@@ -74,6 +74,7 @@ from engine.models import (
     PriceBook,
     Scenario,
     Setting,
+    UsageCycle,
 )
 from engine.price_book import load_price_book
 from engine.settings import SETTINGS, with_setting
@@ -378,8 +379,6 @@ def bill_paths_scalar(
     scenario: Scenario, book: PriceBook, usage: np.ndarray, settings: Sequence[tuple[str, Setting]]
 ) -> PathBills:
     """engine.vector.bill_paths by looping simulate(): the readable stand-in and reference."""
-    from engine.models import UsageCycle  # noqa: PLC0415 (only the stand-in needs it)
-
     p, h, _ = usage.shape
     total = np.zeros((p, len(settings)), dtype=np.int64)
     lost = np.zeros_like(total)
