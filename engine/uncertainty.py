@@ -551,8 +551,9 @@ class UncertaintyAnswer(UncertaintyResult):
     notes: dict[str, str]
 
 
-def parse_request(text: str, strict: bool = False) -> UncertaintyRequest:
-    """Validate a request JSON text; raise ScenarioError with a one-line message."""
+def parse_request(text: str) -> UncertaintyRequest:
+    """Validate a request JSON text, strictly as /v1/whatif does (a boolean is not a count, a
+    float not a horizon); raise ScenarioError with a one-line message."""
     if _too_deep(text):
         raise ScenarioError(f"input: the JSON nests more than {MAX_NESTING} levels deep")
     try:
@@ -564,7 +565,7 @@ def parse_request(text: str, strict: bool = False) -> UncertaintyRequest:
     if not isinstance(data, dict):
         raise ScenarioError("input: must be a JSON object with history and whatif")
     try:
-        request = UncertaintyRequest.model_validate_json(text, strict=strict)
+        request = UncertaintyRequest.model_validate_json(text, strict=True)
     except ValidationError as e:
         raise ScenarioError(describe(e)) from None
     if request.whatif.current_setting not in SETTINGS:
