@@ -308,7 +308,8 @@ async def whatif_endpoint(request: Request) -> Response:
 
 
 def uncertainty_work(text: str) -> Response:
-    return Response(json.dumps(uncertainty_json(parse_request(text))), media_type="application/json")
+    """`python -m engine uncertainty`'s bytes for the same body."""
+    return Response(dumps(uncertainty_json(parse_request(text))), media_type="application/json")
 
 
 @app.post(
