@@ -21,6 +21,7 @@ from engine.models import PriceBook, Scenario
 from engine.price_book import PriceBookError
 from engine.simulate import simulate
 from engine.uncertainty import parse_request, uncertainty_json
+from engine.vector import simulate_vector
 
 
 def _read(source: str) -> str:
@@ -35,11 +36,13 @@ def _read(source: str) -> str:
         raise ScenarioError(f"input: {source} is not UTF-8 text")
 
 
-def output(command: str, scenario: Scenario, book: PriceBook) -> dict[str, Any]:
+def output(command: str, scenario: Scenario, book: PriceBook, engine: str = "scalar") -> dict[str, Any]:
     """The JSON object `command` prints for a valid scenario (the HTTP service answers the same).
-    Raises ArithmeticError only if an amount leaves Decimal's range (the input bounds prevent it)."""
+    Raises ArithmeticError only if an amount leaves Decimal's range (the input bounds prevent it).
+    `engine="vector"` bills `simulate` with engine/vector.py: the same figures, no events."""
     if command == "simulate":
-        return result_json(simulate(scenario, book))
+        run = simulate_vector if engine == "vector" else simulate
+        return result_json(run(scenario, book))
     comparison = compare(scenario, book)
     out = comparison.model_dump(mode="json")
     out["recommendation"] = recommendation(comparison)
@@ -68,6 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     ):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("file", help="scenario JSON file, or - for standard input")
+        if name == "simulate":
+            cmd.add_argument(
+                "--engine",
+                choices=("scalar", "vector"),
+                default="scalar",
+                help="scalar (default): the reference engine, with events; vector: the "
+                "vectorised engine, the same figures with every cycle's events left empty",
+            )
     cmd = sub.add_parser("uncertainty", help="each setting's bill over many sampled futures")
     cmd.add_argument(
         "file", help="JSON with history, whatif, optional ranges, paths, seed, price_book; - for stdin"
@@ -82,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     try:
-        out = output(args.command, scenario, book)
+        out = output(args.command, scenario, book, getattr(args, "engine", "scalar"))
     except ArithmeticError as e:  # the input bounds make this unreachable; never a traceback
         print(f"error: {too_large(e)}", file=sys.stderr)
         return 2

@@ -31,7 +31,8 @@ correlation is fitted from a dozen months).
 
 **The run** (`run_uncertainty`): every path is projected at once with numpy (`project_paths`,
 engine/growth.py's formulas and rounding, equal to `project()` on every path), every named
-setting billed on every path, then per setting P10 / P50 / P90 of the bill and of bill + lost
+setting billed on every path by the vectorised engine (engine.vector.bill_paths, exact in
+cents), then per setting P10 / P50 / P90 of the bill and of bill + lost
 revenue (empirical quantiles, `inverted_cdf`: each is one path's exact figure in cents), the
 probability it is cheapest (by bill + lost revenue, the comparison's ranking; a tie is shared
 equally by the tied settings, so the shares sum to 1 and no setting wins a tie by list order),
@@ -45,7 +46,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -79,6 +79,7 @@ from engine.models import (
 from engine.price_book import load_price_book
 from engine.settings import SETTINGS, with_setting
 from engine.simulate import simulate
+from engine.vector import PathBills, bill_paths
 from engine.whatif import WhatIf, scenario_for
 
 Z80 = 1.2815515655446004  # the standard normal's P90: +/- z is an 80% interval (P10 to P90)
@@ -361,16 +362,6 @@ def project_paths(history: UsageHistory, growth: Growth, drivers: dict[str, np.n
 # ---------------------------------------------------------------- billing the paths
 
 
-@dataclass(frozen=True)
-class PathBills:
-    """engine.vector.PathBills's shape (the stand-in's result until the vector engine lands)."""
-
-    keys: tuple[str, ...]
-    total_cents: np.ndarray  # int64 (P, S)
-    lost_cents: np.ndarray  # int64 (P, S)
-    cumulative_cents: np.ndarray  # int64 (P, S, H)
-
-
 def _cents(amount: Decimal) -> int:
     return int(amount * 100)
 
@@ -378,7 +369,7 @@ def _cents(amount: Decimal) -> int:
 def bill_paths_scalar(
     scenario: Scenario, book: PriceBook, usage: np.ndarray, settings: Sequence[tuple[str, Setting]]
 ) -> PathBills:
-    """engine.vector.bill_paths by looping simulate(): the readable stand-in and reference."""
+    """engine.vector.bill_paths by looping simulate(): the readable reference (tests compare them)."""
     p, h, _ = usage.shape
     total = np.zeros((p, len(settings)), dtype=np.int64)
     lost = np.zeros_like(total)
@@ -395,9 +386,6 @@ def bill_paths_scalar(
             lost[i, j] = _cents(result.lost_revenue_usd)
             cumulative[i, j] = np.cumsum([_cents(b.total_usd) for b in result.cycles])
     return PathBills(tuple(k for k, _ in settings), total, lost, cumulative)
-
-
-bill_paths = bill_paths_scalar
 
 
 # ---------------------------------------------------------------- the result

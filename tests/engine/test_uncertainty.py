@@ -31,6 +31,7 @@ from engine.uncertainty import (
     Band,
     Ranges,
     _p_cheapest,
+    bill_paths_scalar,
     collapsed,
     fit_ranges,
     parse_request,
@@ -39,7 +40,8 @@ from engine.uncertainty import (
     sample_drivers,
     uncertainty_json,
 )
-from engine.whatif import WhatIf, run_whatif
+from engine.vector import bill_paths
+from engine.whatif import WhatIf, run_whatif, scenario_for
 from ingest.usage_csv import read_usage_file
 
 ROOT = Path(__file__).parents[2]
@@ -234,6 +236,24 @@ def test_vectorised_projection_equals_project(sample, case):
         assert (
             capped > 0 and (usage[:, :, 0] == MAX_PROFILES).any() and (usage[:, :, 1] == MAX_SENDS).any()
         )
+
+
+def test_the_vector_engine_bills_sampled_paths_as_the_scalar_reference(sample):
+    growth = fit(sample, 12).growth
+    whatif = WhatIf(growth=growth, revenue_per_email_usd=Decimal("0.02"), sms_rollover=True)
+    ranges, _ = fit_ranges(sample, fit(sample, 12))
+    wide = ranges.model_copy(update={"profile_growth_pct": Band(low=-3, likely=2.5, high=9)})
+    usage = project_paths(sample, growth, sample_drivers(wide, 25, seed=8))
+    _, scenario = scenario_for(sample, whatif)
+    settings = [(n.key, n.setting) for n in SETTINGS.values()]
+    vector, scalar = (
+        bill_paths(scenario, BOOK, usage, settings),
+        bill_paths_scalar(scenario, BOOK, usage, settings),
+    )
+    assert vector.keys == scalar.keys
+    for name in ("total_cents", "lost_cents", "cumulative_cents"):
+        assert np.array_equal(getattr(vector, name), getattr(scalar, name)), name
+    assert scalar.lost_cents.any()  # the check covers lost revenue, not only zeros
 
 
 # ---------------------------------------------------------------- the summary
