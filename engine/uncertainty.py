@@ -441,10 +441,19 @@ def _p_cheapest(with_lost: np.ndarray) -> np.ndarray:
     return (best / best.sum(axis=1, keepdims=True)).mean(axis=0)
 
 
+def _share(p: float) -> str:
+    """A share as a whole percent that never rounds to 100% or 0% when it is not."""
+    if 0.995 <= p < 1:
+        return "over 99%"
+    if 0 < p < 0.005:
+        return "under 1%"
+    return f"{p:.0%}"
+
+
 def robustness(result_settings: Sequence[SettingRange], recommended: str, paths: int) -> str:
     """The recommendation's robustness in one sentence, every number from the result."""
     r = next(s for s in result_settings if s.key == recommended)
-    share = f"{r.p_cheapest:.0%}"
+    share = _share(r.p_cheapest)
     futures = f"{paths:,} simulated future{'' if paths == 1 else 's'}"
     if r.regret_p90_usd == 0:
         tail = "in 9 futures out of 10 it costs nothing more than the best"

@@ -31,6 +31,7 @@ from engine.uncertainty import (
     Band,
     Ranges,
     _p_cheapest,
+    _share,
     bill_paths_scalar,
     collapsed,
     fit_ranges,
@@ -326,6 +327,16 @@ def test_the_robustness_sentence_uses_the_results_numbers(sample):
     )
     money = f"${r.regret_p90_usd:,.2f}" if r.regret_p90_usd else "nothing more"
     assert money in result.robustness
+
+
+def test_shares_never_round_to_certainty():
+    assert [_share(p) for p in (1.0, 0.9996, 0.83, 0.004, 0.0)] == [
+        "100%",
+        "over 99%",
+        "83%",
+        "under 1%",
+        "0%",
+    ]
 
 
 def test_paths_are_capped(sample):
