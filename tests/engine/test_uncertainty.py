@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from engine.growth import GROWTH_RANGE, Fit, Growth, fit, project
@@ -424,3 +426,57 @@ def test_cli_bad_input_is_one_line_naming_the_field(body, message):
     assert done.stdout == ""
     assert done.stderr.startswith(f"error: {message}"), done.stderr
     assert done.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------- properties
+
+
+def band_strategy(lo, hi):
+    return st.lists(st.floats(lo, hi, allow_nan=False), min_size=3, max_size=3).map(
+        lambda v: Band(low=sorted(v)[0], likely=sorted(v)[1], high=sorted(v)[2])
+    )
+
+
+RANGES = st.builds(
+    Ranges,
+    profile_growth_pct=band_strategy(-10, 20),
+    emails_per_profile=band_strategy(0, 40),
+    november_peak_pct=band_strategy(-50, 300),
+    december_peak_pct=band_strategy(-50, 300),
+    sms_growth_pct=band_strategy(-10, 20),
+    sms_november_peak_pct=band_strategy(-50, 300),
+    sms_december_peak_pct=band_strategy(-50, 300),
+)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(
+    ranges=RANGES,
+    horizon=st.integers(1, 36),
+    seed=st.integers(0, 2**32),
+    current=st.sampled_from(list(SETTINGS)),
+    revenue=st.sampled_from(["0", "0.01", "0.2"]),
+)
+def test_any_ranges_give_ordered_percentiles_whole_shares_and_nonnegative_regret(
+    ranges, horizon, seed, current, revenue
+):
+    history = noisy_email_only()
+    growth = Growth(horizon=horizon, sms_base_credits=3000.0)
+    whatif = WhatIf(growth=growth, current_setting=current, revenue_per_email_usd=Decimal(revenue))
+    drivers = sample_drivers(ranges, 12, seed)
+    usage = project_paths(history, growth, drivers)
+    for i in (0, 11):
+        path = project(history, growth.model_copy(update={k: float(v[i]) for k, v in drivers.items()}))
+        assert usage[i].tolist() == [
+            [u.active_profiles, u.email_sends, u.sms_credits] for u in path.usage
+        ]
+    result = run_uncertainty(history, BOOK, whatif, ranges, paths=12, seed=seed)
+    assert sum(r.p_cheapest for r in result.settings) == pytest.approx(1)
+    for r in result.settings:
+        assert r.bill_usd[0] <= r.bill_usd[1] <= r.bill_usd[2]
+        assert r.with_lost_usd[0] <= r.with_lost_usd[1] <= r.with_lost_usd[2]
+        assert r.regret_mean_usd >= 0
+        assert r.regret_p90_usd >= 0
+        if r.p_cheapest == 1:
+            assert r.regret_mean_usd == r.regret_p90_usd == 0
+    assert len(result.fans[0].p50) == horizon
