@@ -14,6 +14,7 @@ from ui import charts, engine_client, report, share, state
 from ui.frame import SHARED_ERROR, require_frame
 from ui.inputs import current_whatif, whatif_inputs
 from ui.safe import plain
+from ui.uncertainty_panel import uncertainty_panel
 from ui.whatif_schema import DETAIL, VIEW
 
 require_frame()  # before anything else: see ui/frame.py
@@ -226,4 +227,5 @@ with controls:
         )
 with results:
     show_results(history, fitted, book)
+    uncertainty_panel(history, fitted, book)  # its own fragment: recomputes once the what-if settles
     share_links(history)
