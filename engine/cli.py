@@ -1,5 +1,8 @@
 """`python -m engine simulate|compare FILE|-`: the command line of the JSON contract (section 4).
 
+`python -m engine uncertainty FILE|-` reads a history and a what-if (engine.uncertainty) and
+prints each setting's range over many sampled futures.
+
 Prints one JSON object and exits 0; bad input prints one line naming the field to stderr and
 exits 2.
 """
@@ -17,6 +20,7 @@ from engine.contract import ScenarioError, book_for, parse_scenario, result_json
 from engine.models import PriceBook, Scenario
 from engine.price_book import PriceBookError
 from engine.simulate import simulate
+from engine.uncertainty import parse_request, uncertainty_json
 
 
 def _read(source: str) -> str:
@@ -64,7 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     ):
         cmd = sub.add_parser(name, help=help_text)
         cmd.add_argument("file", help="scenario JSON file, or - for standard input")
+    cmd = sub.add_parser("uncertainty", help="each setting's bill over many sampled futures")
+    cmd.add_argument(
+        "file", help="JSON with history, whatif, optional ranges, paths, seed, price_book; - for stdin"
+    )
     args = parser.parse_args(argv)
+    if args.command == "uncertainty":
+        return _uncertainty(args.file)
     try:
         scenario = parse_scenario(_read(args.file))
         book = book_for(scenario)
@@ -74,6 +84,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         out = output(args.command, scenario, book)
     except ArithmeticError as e:  # the input bounds make this unreachable; never a traceback
+        print(f"error: {too_large(e)}", file=sys.stderr)
+        return 2
+    sys.stdout.write(dumps(out))
+    return 0
+
+
+def _uncertainty(source: str) -> int:
+    """`python -m engine uncertainty`: the same answer as POST /v1/uncertainty."""
+    try:
+        out = uncertainty_json(parse_request(_read(source)))
+    except (ScenarioError, PriceBookError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except ArithmeticError as e:
         print(f"error: {too_large(e)}", file=sys.stderr)
         return 2
     sys.stdout.write(dumps(out))

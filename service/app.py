@@ -32,6 +32,13 @@ from engine.history import UsageHistory
 from engine.models import PriceBook, Scenario, SimulationResult
 from engine.price_book import PriceBookError, load_price_book
 from engine.settings import SETTINGS
+from engine.uncertainty import (
+    MAX_PATHS,
+    UncertaintyAnswer,
+    UncertaintyRequest,
+    parse_request,
+    uncertainty_json,
+)
 from engine.whatif import WhatIf, run_whatif
 
 log = logging.getLogger("service")
@@ -105,6 +112,8 @@ _REFS, _DEFS = models_json_schema(
         (SimulationResult, "serialization"),
         (CompareAnswer, "serialization"),
         (WhatIfAnswer, "serialization"),
+        (UncertaintyRequest, "validation"),
+        (UncertaintyAnswer, "serialization"),
         (Problem, "serialization"),
         (Health, "serialization"),
     ],
@@ -296,6 +305,25 @@ async def whatif_endpoint(request: Request) -> Response:
     """The Explore page's computation: project the history, compare every setting, test the
     unclear rules."""
     return await answer(request, whatif_work)
+
+
+def uncertainty_work(text: str) -> Response:
+    return Response(json.dumps(uncertainty_json(parse_request(text))), media_type="application/json")
+
+
+@app.post(
+    "/v1/uncertainty",
+    openapi_extra=_operation(
+        UncertaintyRequest, UncertaintyAnswer, "each setting's bill over many sampled futures"
+    ),
+    description="`python -m engine uncertainty`: sample futures from the ranges (fitted from the "
+    "history when not given), bill every named setting on each, and give P10/P50/P90, the chance "
+    f"each setting is cheapest and its regret. At most {MAX_PATHS:,} paths per request (a 422 "
+    "above), so one request cannot hold a worker for long.",
+)
+async def uncertainty_endpoint(request: Request) -> Response:
+    """`python -m engine uncertainty` (the description states the cap on paths)."""
+    return await answer(request, uncertainty_work)
 
 
 def openapi() -> dict[str, Any]:
