@@ -1,23 +1,12 @@
 """The Explore page's uncertainty panel with AppTest: every setting's range, the chances, the
 seed, and that a results-only slider move does not run the paths until the what-if settles."""
 
-import importlib
-import sys
-
 import pytest
 
 from tests.app.conftest import shown_bills
 from ui import state
-from ui.whatif_schema import PATHS, SEED, SURE_KEYS, UNCERTAINTY_KEYS
-
-try:
-    importlib.import_module("engine.uncertainty")
-except ImportError:  # the `uncert` branch has not landed here yet: use the tests' stand-in
-    from tests.app import uncertainty_standin
-
-    sys.modules["engine.uncertainty"] = uncertainty_standin
-
 from ui.uncertainty_panel import COMPUTES, SEEN
+from ui.whatif_schema import PATHS, SEED, SURE_KEYS, UNCERTAINTY_KEYS
 
 CHANCE = "Chance cheapest"
 
