@@ -205,6 +205,8 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
     unclear_rules(run, sms)
     charts_of(run, best, history)
     downloads(run, table, book)
+    # Its own fragment, nested here so that its settle timer survives our reruns (see its module).
+    uncertainty_panel(history, fitted, book)
     st.caption(
         f"Server time of the previous recompute: {st.session_state.get(state.RESULTS_MS, 0):.0f} ms.",
         help="How long the server took to recompute the results: every setting, every reading of "
@@ -227,5 +229,4 @@ with controls:
         )
 with results:
     show_results(history, fitted, book)
-    uncertainty_panel(history, fitted, book)  # its own fragment: recomputes once the what-if settles
     share_links(history)

@@ -1,14 +1,19 @@
 """The Explore page's "how sure is the answer?" panel: every setting's low / likely / high bill,
 its chance of being the cheapest, its regret, and a fan chart, from engine.uncertainty.
 
-It is its own keyed fragment with a timer (`run_every`), so a slider move reruns only the
-results fragment and stays quick. The panel recomputes when the what-if has *settled*: a timer
-tick that finds the what-if different from what is drawn but equal to what the previous tick
-saw (unchanged for one tick) runs the paths; a tick during a burst of moves redraws the previous
-answer, marked as catching up. Its own inputs (how sure, paths, seed) and new data recompute at
-once. Why not the alternatives (Streamlit 1.67): a fragment rerun cannot trigger another
-fragment, so the results cannot ask the panel to follow; and `st.cache_data` alone would still
-run 10,000 paths inside every slider move's page run.
+It is its own keyed fragment with a timer (`run_every`), nested in the results fragment. A
+slider move reruns the results and, inside them, this panel's cheap part only: it compares the
+what-if with the one its answer was computed for and, if they differ, redraws the previous answer
+marked as catching up. The paths run when the what-if has *settled*: a timer tick that finds the
+what-if equal to what the previous run of the panel saw. Its own inputs (how sure, paths, seed)
+and new data recompute at once.
+
+Why this shape (Streamlit 1.67, checked in headless Chromium): a widget outside every fragment
+whose callback calls `st.rerun("results")` (how the page keeps slider moves quick) stops the
+`run_every` timer of a sibling fragment for good; a fragment nested in the results one is
+registered again on each results rerun, so its timer keeps going. A fragment rerun cannot
+trigger another fragment, and `st.cache_data` alone would still run the paths inside a slider
+move.
 
 The answer drawn is kept in session state (per session; it holds only the user's own numbers).
 """
@@ -20,11 +25,11 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
-from engine.uncertainty import Band, Ranges, UncertaintyResult, fit_ranges, run_uncertainty
 
 from engine.growth import Fit, project
 from engine.history import UsageHistory
 from engine.models import PriceBook
+from engine.uncertainty import Band, Ranges, UncertaintyResult, fit_ranges, run_uncertainty
 from engine.whatif import WhatIf
 from ui import charts
 from ui.inputs import URL, current_whatif
@@ -138,7 +143,7 @@ def table(result: UncertaintyResult) -> pd.DataFrame:
 
 def draw(result: UncertaintyResult, labels: list[str], stale: bool) -> None:
     # The engine's sentence has dollar signs, which Markdown would read as maths: shown as text.
-    st.info(plain(f"The recommendation is {result.robustness}."), icon=":material/insights:")
+    st.info(plain(result.robustness), icon=":material/insights:")
     st.table(table(result), hide_index=True)
     st.plotly_chart(
         charts.fan_chart(result.fans, labels), key="chart_fan", config={"displayModeBar": False}
