@@ -5,7 +5,8 @@ It is its own keyed fragment with a timer (`run_every`), nested in the results f
 slider move reruns the results and, inside them, this panel's cheap part only: it compares the
 what-if with the one its answer was computed for and, if they differ, redraws the previous answer
 marked as catching up. The paths run when the what-if has *settled*: a timer tick that finds the
-what-if equal to what the previous run of the panel saw. Its own inputs (how sure, paths, seed)
+what-if unchanged for SETTLE_S (a tick and a slider move can be served in one script run, so
+"equal to the previous run" alone would run the paths inside a move). Its own inputs (how sure, paths, seed)
 and new data recompute at once.
 
 Why this shape (Streamlit 1.67, checked in headless Chromium): a widget outside every fragment
@@ -21,6 +22,7 @@ The answer drawn is kept in session state (per session; it holds only the user's
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable
 
 import pandas as pd
@@ -38,6 +40,7 @@ from ui.whatif_schema import PATHS, SEED, SURE_KEYS, UNCERTAINTY_DRIVERS, model_
 
 PANEL = "uncertainty"  # the fragment's key
 TICK_S = 1.5  # how often the panel checks whether the what-if has settled
+SETTLE_S = 1.0  # settled: unchanged for this long (a tick and a slider move can share one run)
 
 # "How sure are you" scales the fitted band's distance from the likely value.
 SURENESS = {"certain": 0.0, "very sure": 0.5, "fairly sure": 1.0, "unsure": 2.0}
@@ -56,7 +59,7 @@ PATH_CHOICES = (1_000, 10_000)
 DEFAULT_PATHS = 1_000  # 10,000 on request: a shared 2-core server runs every session's paths
 
 SHOWN = "uncertainty_shown"  # (fingerprint, UncertaintyResult, labels): what the panel draws
-SEEN = "uncertainty_seen"  # the fingerprint the previous tick saw
+SEEN = "uncertainty_seen"  # (fingerprint, since when): the what-if the panel last saw
 NOW = "uncertainty_now"  # set by the panel's own inputs: recompute on this run, do not wait
 COMPUTES = "uncertainty_computes"  # how many times this session ran the paths (tests read it)
 
@@ -169,9 +172,13 @@ def uncertainty_panel(history: UsageHistory, fitted: Fit, book: PriceBook) -> No
     data = _fingerprint(history, book)
     ask = _fingerprint(history, book, whatif, ranges, paths, seed)
     shown = st.session_state.get(SHOWN)
-    seen, st.session_state[SEEN] = st.session_state.get(SEEN), ask
+    seen, since = st.session_state.get(SEEN) or (None, 0.0)
+    if ask != seen:
+        since = time.monotonic()
+        st.session_state[SEEN] = (ask, since)
+    settled = ask == seen and time.monotonic() - since >= SETTLE_S
     now = st.session_state.pop(NOW, False) or shown is None or shown[3] != data
-    if shown is None or (shown[0] != ask and (now or ask == seen)):
+    if shown is None or (shown[0] != ask and (now or settled)):
         with st.spinner("Running the futures…"):
             result = run_uncertainty(history, book, whatif, ranges, paths=paths, seed=seed)
         labels = project(history, whatif.growth).labels

@@ -5,7 +5,7 @@ import pytest
 
 from tests.app.conftest import shown_bills
 from ui import state
-from ui.uncertainty_panel import COMPUTES
+from ui.uncertainty_panel import COMPUTES, SEEN, SETTLE_S
 from ui.whatif_schema import PATHS, SEED, SURE_KEYS, UNCERTAINTY_KEYS
 
 CHANCE = "Chance cheapest"
@@ -69,7 +69,11 @@ def test_a_results_only_slider_move_does_not_run_the_paths_until_it_settles(app)
     assert app.session_state[COMPUTES] == computes  # no paths run inside the move
     assert any("update once it settles" in c.value for c in app.caption)  # the old answer, marked
     assert app.title == []  # only the results fragment (and the panel in it) reran
-    app.run()  # the panel's next run sees the same what-if as the move's run did: settled
+    app.run()  # at once: the same what-if, but not yet unchanged for SETTLE_S
+    assert app.session_state[COMPUTES] == computes
+    seen, since = app.session_state[SEEN]
+    app.session_state[SEEN] = (seen, since - SETTLE_S)  # as if the tick came SETTLE_S later
+    app.run()  # the panel's next tick: settled
     assert app.session_state[COMPUTES] == computes + 1
     assert not any("update once it settles" in c.value for c in app.caption)
 
