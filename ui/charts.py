@@ -284,7 +284,7 @@ def history_preview(history: UsageHistory) -> go.Figure:
 
 def fan_chart(fans, labels: list[str]) -> go.Figure:
     """The cumulative bill of each fan's setting over the cycles: its P50 as a line inside a
-    shaded P10-P90 band (`fans`: engine.uncertainty.Fan, the recommended and the current one)."""
+    shaded P10-P90 band (one legend entry a setting, so the legend fits its margin) (`fans`: engine.uncertainty.Fan, the recommended and the current one)."""
     data = []
     for fan in fans:
         color = COLORS.get(fan.key, COLORS["current"])
@@ -296,12 +296,12 @@ def fan_chart(fans, labels: list[str]) -> go.Figure:
         )  # fmt: skip
         data.append(
             {"type": "scatter", "x": x, "y": [float(v) for v in fan.p90],
-             "name": f"{fan.label}: P10 to P90", "mode": "lines", "fill": "tonexty",
+             "name": f"{fan.label}: P10 to P90", "mode": "lines", "fill": "tonexty", "showlegend": False,
              "line": {"width": 0, "color": color}, "fillcolor": _translucent(color),
              "hovertemplate": "%{x}: P90 $%{y:,.2f}<extra>" + fan.label + "</extra>"}
         )  # fmt: skip
         data.append(
-            {"type": "scatter", "x": x, "y": [float(v) for v in fan.p50], "name": f"{fan.label}: P50",
+            {"type": "scatter", "x": x, "y": [float(v) for v in fan.p50], "name": fan.label,
              "mode": "lines+markers", "line": {"width": 2, "color": color},
              "hovertemplate": "%{x}: P50 $%{y:,.2f}<extra>" + fan.label + "</extra>"}
         )  # fmt: skip

@@ -255,7 +255,7 @@ def test_on_a_laptop_screen_plotly_need_not_widen_a_margin(browser, app_url):
     page = _open_at(browser, app_url, 1400, 1000)
     try:
         margins = page.evaluate(BOTTOM_MARGINS)
-        assert len(margins) == 2 and all(asked >= drawn for asked, drawn in margins), margins
+        assert len(margins) == 3 and all(asked >= drawn for asked, drawn in margins), margins
     finally:
         page.context.close()
 

@@ -13,7 +13,7 @@ FAN = (
     "() => { for (const el of document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')) {"
     " if (!el.layout || !String(el.layout.title && el.layout.title.text).includes('Cumulative bill, P10')) continue;"
     " if (!el.querySelector('svg .scatterlayer .trace')) return null;"
-    " return el.data.map(t => [t.name, t.y.length, t.y[t.y.length - 1]]); } return null; }"
+    " return el.data.map(t => [t.name, t.y.length, t.y[t.y.length - 1], t.fill || '']); } return null; }"
 )
 
 
@@ -36,7 +36,8 @@ def test_the_panel_renders_with_its_fan_chart(page, app_url):
     expect(page.get_by_text("simulated futures;").first).to_be_visible()
     traces = fan(page)
     names = [t[0] for t in traces]
-    assert any(n.endswith("P10 to P90") for n in names) and any(n.endswith("P50") for n in names)
+    assert len(traces) in (3, 6)  # per setting: P10, P90 filled to it, P50
+    assert any(n.endswith("P10 to P90") for n in names) and [t[3] for t in traces].count("tonexty")
     assert all(t[1] == 12 for t in traces)  # one point per cycle of the 12-month horizon
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
