@@ -1,4 +1,5 @@
-"""Slider-to-chart latency in headless Chromium: our app against a minimal Streamlit app.
+"""Slider-to-chart latency in headless Chromium: our app against a reference that draws the
+same page from static data, and against minimal Streamlit apps.
 
 Run: `.venv/bin/python benchmarks/ui_bench.py [presses]` (needs /usr/bin/chromium; the test
 command installs it). Every app is started here with `streamlit run` on 127.0.0.1, from the
@@ -8,8 +9,12 @@ to the moment the DOM shows the new numbers.
 
 - floor: one slider and one line of text (the framework's own round trip); the end is the text.
 - one chart: one slider and one small plotly chart, what a single plotly update costs here.
-- ours: the Explore page; the end is its detail chart (demand against limits, the default
-  view) showing the new projected profiles, the last thing drawn.
+- ours: the Explore page (uncertainty panel included); the end is its detail chart (demand
+  against limits, the default view) showing the new projected profiles.
+- reference: benchmarks/reference_app.py, the same page with its engine calls answered from a
+  pickle of real answers: the same widgets, table, charts and fragments, so what Streamlit
+  itself costs for this page (the issue's floor: ours within 1.25x at the median, 1.5x at p90).
+  A first pass records its data; the measured pass must log no `reference: miss`.
 - The floor and ours once more with Streamlit's default `runner.postScriptGC = true`, to show
   what that setting costs (the config turns it off; see the comment there).
 
@@ -31,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server  # noqa: E402
+from ui.uncertainty_panel import TICK_S  # noqa: E402
 
 # Arms a measurement: window.__latency becomes the ms from the next keydown until check()
 # first holds, checked on every DOM mutation.
@@ -60,6 +66,7 @@ CHART_SNAPSHOT = (
     " return el && el.data ? JSON.stringify(el.data[0].y) : null; }"
 )
 OUR_SLIDER = "Profile growth per month (%)"
+TICK_MS = int(TICK_S * 1000)
 DEFAULT_GC = {"STREAMLIT_RUNNER_POST_SCRIPT_GC": "true"}
 
 
@@ -77,6 +84,9 @@ ONE_CHART = Case(
     "one chart: slider + plotly", ROOT / "benchmarks" / "minimal_chart_app.py", "Value", CHART_SNAPSHOT
 )
 OURS = Case("ours: Explore page", ROOT / "app.py", OUR_SLIDER, OURS_SNAPSHOT)
+REFERENCE = Case(
+    "reference: same page, static", ROOT / "benchmarks" / "reference_app.py", OUR_SLIDER, OURS_SNAPSHOT
+)
 FLOOR_GC = replace(FLOOR, name="floor, default postScriptGC", env=DEFAULT_GC)
 OURS_GC = replace(OURS, name="ours, default postScriptGC", env=DEFAULT_GC)
 
@@ -130,8 +140,9 @@ def summary(name: str, times: list[float]) -> str:
     )
 
 
-def run_case(browser, case: Case, presses: int, extra=None):
-    """Start the case's server, warm up, measure; `extra(page, proc)` runs before it stops."""
+def run_case(browser, case: Case, presses: int, extra=None, log: list | None = None):
+    """Start the case's server, warm up, measure; `extra(page, proc)` runs before it stops.
+    The server's output is appended to `log`, if given."""
     proc, url = start_server(case.script, env=case.env)
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -139,12 +150,16 @@ def run_case(browser, case: Case, presses: int, extra=None):
         wait_idle(page)
         page.wait_for_function(f"({case.snapshot})() !== null", timeout=60_000)
         measure(page, case.slider, case.snapshot, 3)  # warm up
+        page.wait_for_timeout(2 * TICK_MS)  # the uncertainty panel settles on the start value
+        wait_idle(page)
         times = measure(page, case.slider, case.snapshot, presses)
         more = extra(page, proc) if extra else None
         page.close()
         return times, more
     finally:
-        stop_server(proc)
+        out = stop_server(proc)
+        if log is not None:
+            log.append(out)
 
 
 def main() -> None:
@@ -163,6 +178,9 @@ def main() -> None:
             return recompute_times(page, min(presses, 10) + 1), before, rss_mb(proc.pid)
 
         ours, (recompute, rss_before, rss_after) = run_case(browser, OURS, presses, server_side)
+        run_case(browser, REFERENCE, 4)  # records the reference's static data
+        ref_log: list[str] = []
+        reference, _ = run_case(browser, REFERENCE, presses, log=ref_log)
         floor_gc, _ = run_case(browser, FLOOR_GC, presses)
         ours_gc, _ = run_case(browser, OURS_GC, presses)
         browser.close()
@@ -183,6 +201,17 @@ def main() -> None:
     gc_base = statistics.median(floor_gc)
     print(summary(FLOOR_GC.name, floor_gc))
     print(f"{summary(OURS_GC.name, ours_gc)}   {statistics.median(ours_gc) / gc_base:5.2f}x that floor")
+    misses = ref_log[0].count("reference: miss")
+    print(
+        summary(REFERENCE.name, reference) + f"   (static data misses in the measured server: {misses})"
+    )
+    print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
+    q_ours, q_ref = statistics.quantiles(ours, n=10)[-1], statistics.quantiles(reference, n=10)[-1]
+    m_ours, m_ref = statistics.median(ours), statistics.median(reference)
+    print(
+        f"ui: ours p50 {m_ours:.0f} ms / reference p50 {m_ref:.0f} ms = {m_ours / m_ref:.2f} x; "
+        f"p90 ratio {q_ours / q_ref:.2f} x"
+    )
 
 
 if __name__ == "__main__":

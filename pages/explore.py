@@ -14,6 +14,7 @@ from ui import charts, engine_client, report, share, state
 from ui.frame import SHARED_ERROR, require_frame
 from ui.inputs import current_whatif, whatif_inputs
 from ui.safe import plain
+from ui.uncertainty_panel import uncertainty_panel
 from ui.whatif_schema import DETAIL, VIEW
 
 require_frame()  # before anything else: see ui/frame.py
@@ -204,6 +205,8 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
     unclear_rules(run, sms)
     charts_of(run, best, history)
     downloads(run, table, book)
+    # Its own fragment, nested here so that its settle timer survives our reruns (see its module).
+    uncertainty_panel(history, fitted, book)
     st.caption(
         f"Server time of the previous recompute: {st.session_state.get(state.RESULTS_MS, 0):.0f} ms.",
         help="How long the server took to recompute the results: every setting, every reading of "

@@ -280,3 +280,38 @@ def history_preview(history: UsageHistory) -> go.Figure:
         layout["annotations"].append({"text": title, "x": 0.5, "y": top - 0.02, "xref": "paper", "yref": "paper",
                                       "showarrow": False, "yanchor": "bottom"})  # fmt: skip
     return _figure(data, layout)
+
+
+def fan_chart(fans, labels: list[str]) -> go.Figure:
+    """The cumulative bill of each fan's setting over the cycles: its P50 as a line inside a
+    shaded P10-P90 band (one legend entry a setting, so the legend fits its margin) (`fans`: engine.uncertainty.Fan, the recommended and the current one)."""
+    data = []
+    for fan in fans:
+        color = COLORS.get(fan.key, COLORS["current"])
+        x = labels[: len(fan.p50)]
+        data.append(
+            {"type": "scatter", "x": x, "y": [float(v) for v in fan.p10], "name": f"{fan.label} P10",
+             "mode": "lines", "line": {"width": 0, "color": color}, "showlegend": False,
+             "hoverinfo": "skip"}
+        )  # fmt: skip
+        data.append(
+            {"type": "scatter", "x": x, "y": [float(v) for v in fan.p90],
+             "name": f"{fan.label}: P10 to P90", "mode": "lines", "fill": "tonexty", "showlegend": False,
+             "line": {"width": 0, "color": color}, "fillcolor": _translucent(color),
+             "hovertemplate": "%{x}: P90 $%{y:,.2f}<extra>" + fan.label + "</extra>"}
+        )  # fmt: skip
+        data.append(
+            {"type": "scatter", "x": x, "y": [float(v) for v in fan.p50], "name": fan.label,
+             "mode": "lines+markers", "line": {"width": 2, "color": color},
+             "hovertemplate": "%{x}: P50 $%{y:,.2f}<extra>" + fan.label + "</extra>"}
+        )  # fmt: skip
+    layout = _layout(
+        "Cumulative bill, P10 to P90 of the futures",
+        yaxis={"tickprefix": "$", "rangemode": "nonnegative"},
+    )
+    return _figure(data, layout)
+
+
+def _translucent(hex_color: str, alpha: float = 0.2) -> str:
+    r, g, b = (int(hex_color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"

@@ -270,7 +270,16 @@ INPUTS: tuple[Input, ...] = (
 
 KEYS = tuple(i.key for i in INPUTS)
 URL_PARAMS = (*KEYS, VIEW)  # what a settings link carries
-RESET_KEYS = (*KEYS, DETAIL, VIEW)  # dropped when new data loads, so all start from its fit
+# The uncertainty panel's inputs (ui.uncertainty_panel): "how sure" per driver, paths, seed.
+UNCERTAINTY_DRIVERS = (
+    "profile_growth_pct", "emails_per_profile", "november_peak_pct", "december_peak_pct",
+    "sms_growth_pct", "sms_november_peak_pct", "sms_december_peak_pct",
+)  # fmt: skip
+SURE_KEYS = {name: f"sure_{name}" for name in UNCERTAINTY_DRIVERS}
+PATHS, SEED = "paths", "seed"
+UNCERTAINTY_KEYS = (*SURE_KEYS.values(), PATHS, SEED)
+# Dropped when new data loads, so all start from its fit.
+RESET_KEYS = (*KEYS, DETAIL, VIEW, *UNCERTAINTY_KEYS)
 BY_FIELD = {i.field: i for i in INPUTS}
 BY_KEY = {i.key: i for i in INPUTS}
 
