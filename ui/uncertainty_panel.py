@@ -58,6 +58,7 @@ assert tuple(DRIVERS) == UNCERTAINTY_DRIVERS  # the widget keys (ui.whatif_schem
 PATH_CHOICES = (1_000, 10_000)
 DEFAULT_PATHS = 1_000  # 10,000 on request: a shared 2-core server runs every session's paths
 
+MOVING = "The what-if is moving: these ranges update once it settles."  # the panel is waiting
 SHOWN = "uncertainty_shown"  # (fingerprint, UncertaintyResult, labels): what the panel draws
 SEEN = "uncertainty_seen"  # (fingerprint, since when): the what-if the panel last saw
 NOW = "uncertainty_now"  # set by the panel's own inputs: recompute on this run, do not wait
@@ -157,7 +158,7 @@ def draw(result: UncertaintyResult, labels: list[str], stale: bool) -> None:
         "setting of the same future (by bill + lost revenue)."
     )
     if stale:
-        st.caption("The what-if is moving: these ranges update once it settles.")
+        st.caption(MOVING)
 
 
 @st.fragment(key=PANEL, run_every=TICK_S)
