@@ -14,8 +14,11 @@ def first_metric(page: Page) -> str:
     return page.get_by_test_id("stMetricValue").first.inner_text()
 
 
+# The cumulative-cost chart, found by its title (plotly wraps it in <b>): the ranges panel's fan
+# chart may come first.
 CHART_END = (
-    "() => { const el = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');"
+    "() => { const el = [...document.querySelectorAll('[data-testid=stPlotlyChart] .js-plotly-plot')]"
+    ".find(p => p.layout && p.layout.title && /^(<b>)*Cumulative bill( \\+ lost revenue)?(<\\/b>)*$/.test(p.layout.title.text));"
     " return el && el.data ? el.data.map(t => t.y[t.y.length - 1]) : null; }"
 )
 
