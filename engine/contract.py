@@ -99,8 +99,9 @@ def _too_deep(text: str) -> bool:
     return False
 
 
-def parse_scenario(text: str) -> Scenario:
-    """Validate a scenario JSON text; raise ScenarioError with a one-line message."""
+def json_object(text: str, fields: str) -> dict:
+    """A JSON text that must be an object (with `fields`, named in the message), read with the
+    nesting and number checks every input of the engine shares; else a one-line ScenarioError."""
     if _too_deep(text):
         raise ScenarioError(f"input: the JSON nests more than {MAX_NESTING} levels deep")
     try:
@@ -110,7 +111,13 @@ def parse_scenario(text: str) -> Scenario:
     except ValueError:  # an integer of thousands of digits: Python refuses to convert it
         raise ScenarioError("input: a number in the file has too many digits") from None
     if not isinstance(data, dict):
-        raise ScenarioError("input: must be a JSON object with start, usage and policy")
+        raise ScenarioError(f"input: must be a JSON object with {fields}")
+    return data
+
+
+def parse_scenario(text: str) -> Scenario:
+    """Validate a scenario JSON text; raise ScenarioError with a one-line message."""
+    data = json_object(text, "start, usage and policy")
     try:
         return Scenario.model_validate(data)
     except ValidationError as e:

@@ -101,6 +101,11 @@ def simulate(scenario: Scenario, book: PriceBook) -> SimulationResult:
     for cycle, use in enumerate(scenario.usage, start=1):
         state, bill = step(run, state, use, cycle)
         cycles.append(bill)
+    return result_of(cycles)
+
+
+def result_of(cycles: list[CycleBill]) -> SimulationResult:
+    """The run's totals over its cycle bills (section 4): one place for both engines."""
     return SimulationResult(
         total_usd=sum((b.total_usd for b in cycles), ZERO),
         lost_revenue_usd=sum((b.lost_revenue_usd for b in cycles), ZERO),

@@ -43,7 +43,6 @@ on the likely path, so with collapsed ranges everything equals today's single-pa
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from decimal import Decimal
@@ -53,7 +52,7 @@ import numpy as np
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from engine.compare import compare
-from engine.contract import MAX_NESTING, ScenarioError, _too_deep, describe
+from engine.contract import ScenarioError, describe, json_object
 from engine.growth import (
     GROWTH_RANGE,
     MAX_EMAILS_PER_PROFILE,
@@ -551,16 +550,7 @@ class UncertaintyAnswer(UncertaintyResult):
 def parse_request(text: str) -> UncertaintyRequest:
     """Validate a request JSON text, strictly as /v1/whatif does (a boolean is not a count, a
     float not a horizon); raise ScenarioError with a one-line message."""
-    if _too_deep(text):
-        raise ScenarioError(f"input: the JSON nests more than {MAX_NESTING} levels deep")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise ScenarioError(f"input: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno})")
-    except ValueError:
-        raise ScenarioError("input: a number in the file has too many digits") from None
-    if not isinstance(data, dict):
-        raise ScenarioError("input: must be a JSON object with history and whatif")
+    json_object(text, "history and whatif")
     try:
         request = UncertaintyRequest.model_validate_json(text, strict=True)
     except ValidationError as e:

@@ -32,7 +32,7 @@ from engine.models import (
 )
 from engine.rules import Ladder
 from engine.rules import build_ladders as scalar_ladders
-from engine.simulate import start
+from engine.simulate import result_of, start
 
 __all__ = ["PathBills", "bill_paths", "cycle_fields", "simulate_vector"]
 
@@ -440,13 +440,4 @@ def simulate_vector(scenario: Scenario, book: PriceBook) -> SimulationResult:
         values["events"] = ()
         ordered = {k: (n if k == "cycle" else values[k]) for k in CycleBill.model_fields}
         bills.append(CycleBill.computed(ordered))
-    return SimulationResult(
-        total_usd=sum((b.total_usd for b in bills), Decimal(0)),
-        lost_revenue_usd=sum((b.lost_revenue_usd for b in bills), Decimal(0)),
-        emails_blocked=sum(b.emails_blocked for b in bills),
-        sms_credits_blocked=sum(b.sms_credits_blocked for b in bills),
-        emails_above_top=sum(b.emails_above_top for b in bills),
-        sms_credits_above_top=sum(b.sms_credits_above_top for b in bills),
-        custom_quote_cycles=sum(1 for b in bills if b.custom_quote),
-        cycles=tuple(bills),
-    )
+    return result_of(bills)
