@@ -30,8 +30,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine import Policy, Scenario, Start, UsageCycle, load_price_book, simulate
-from engine.growth import fit, project, typical_sms_credits
+from engine_bench import scenario_for
+
+from engine import Scenario, UsageCycle, load_price_book, simulate
+from engine.growth import fit
 from engine.settings import SETTINGS, with_setting
 from engine.vector import FIELDS, bill_paths, cycle_fields
 from ingest.usage_csv import read_usage_file
@@ -42,19 +44,8 @@ SEED = 11
 
 
 def base_scenario() -> Scenario:
-    history = read_usage_file(
-        Path(__file__).resolve().parents[1] / "data" / "sample" / "usage.csv"
-    ).history
-    growth = fit(history).growth.model_copy(update={"horizon": HORIZON})
-    return Scenario(
-        start=Start(
-            active_profiles=history.last.active_profiles, sms_plan_credits=typical_sms_credits(history)
-        ),
-        usage=project(history, growth).usage,
-        policy=Policy(email="auto_upgrade", sms="auto_upgrade"),
-        revenue_per_email_usd="0.02",
-        revenue_per_sms_credit_usd="0.015",
-    )
+    """engine_bench's sample scenario over HORIZON cycles, with blocked SMS priced too."""
+    return scenario_for(HORIZON).model_copy(update={"revenue_per_sms_credit_usd": Decimal("0.015")})
 
 
 def draw_paths(scenario: Scenario, n: int, seed: int = SEED) -> np.ndarray:
