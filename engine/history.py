@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from pydantic import Field, model_validator
 
-from engine.models import MAX_HORIZON, Credits, Frozen, Profiles, Sends
+from engine.models import MAX_HORIZON, Credits, Frozen, Price, Profiles, Sends
 
 
 def add_months(month: date, n: int) -> date:
@@ -32,6 +32,9 @@ class HistoryMonth(Frozen):
     active_profiles: Profiles
     email_sends: Sends
     sms_credits: Credits
+    invoice_usd: Price | None = Field(
+        default=None, description="what Klaviyo billed for this month, when known (the replay)"
+    )
 
 
 class UsageHistory(Frozen):

@@ -264,6 +264,48 @@ class ManualDowngrade(Frozen):
     requested: DowngradeRequest = DowngradeRequest.AFTER_UPGRADES
 
 
+class ActionKind(StrEnum):
+    """What one dated action of the owner does (the plan calendar, docs section 7, "Actions")."""
+
+    PREFERENCE = "preference"  # set the channel's preference from the start of the cycle
+    UPGRADE = "upgrade"  # move the plan up by hand on the cycle's first day, charged the difference
+    DOWNGRADE = "downgrade"  # request a lower plan in the cycle, after its last upgrade
+
+
+class Action(Frozen):
+    """One dated action a manager takes in Klaviyo: the unit of the plan calendar.
+
+    `cycle` is the cycle in which the owner acts. A preference holds from that cycle's start
+    until a later preference action on the channel (`auto_downgrade` only with email `flex`).
+    An upgrade moves the plan to the tier covering `plan` on the cycle's first day and charges
+    the price difference that cycle (section 3.3's auto-upgrade charge, taken by hand). A
+    downgrade is requested during `cycle`, after its last upgrade (so no upgrade cancels it),
+    and takes effect at the renewal that starts `cycle + 1`: the plan moves to the tier covering
+    `plan`, never below what the profiles need (compliance, section 3.1 step 3).
+    `plan` is in the channel's unit: max_profiles for email, credits for SMS.
+    """
+
+    cycle: Annotated[int, Field(strict=True, ge=1, le=MAX_HORIZON)]
+    channel: Literal["email", "sms"]
+    action: ActionKind
+    preference: Preference | None = None
+    auto_downgrade: StrictBool = False
+    plan: Annotated[int, Field(strict=True, ge=0, le=MAX_PROFILES)] | None = None
+
+    @model_validator(mode="after")
+    def _fields_of_its_kind(self) -> Action:
+        if self.action is ActionKind.PREFERENCE:
+            if self.preference is None or self.plan is not None:
+                raise ValueError("preference: a preference action names a preference and no plan")
+            if self.auto_downgrade and (self.channel != "email" or self.preference != Preference.FLEX):
+                raise ValueError(
+                    "auto_downgrade: Klaviyo offers auto-downgrade only with flexible sending on email"
+                )
+        elif self.plan is None or self.preference is not None or self.auto_downgrade:
+            raise ValueError(f"plan: an {self.action.value} action names a plan and no preference")
+        return self
+
+
 def _check_setting(s: Setting) -> None:
     """Section 2's validation of a setting: the combinations Klaviyo does not offer."""
     if s.auto_downgrade and s.email != Preference.FLEX:
@@ -274,6 +316,7 @@ def _check_setting(s: Setting) -> None:
     if s.auto_downgrade and s.manual_downgrade:
         raise ValueError("auto_downgrade: cannot be combined with manual_downgrade")
     if not s.manual_downgrades:
+        _check_actions(s)
         return
     if s.auto_downgrade:
         raise ValueError("manual_downgrades: cannot be combined with auto_downgrade")
@@ -289,6 +332,24 @@ def _check_setting(s: Setting) -> None:
                 f"manual_downgrades: the {d.channel} downgrade at cycle {d.cycle} is scheduled twice"
             )
         seen.add((d.cycle, d.channel))
+    _check_actions(s)
+
+
+def _check_actions(s: Setting) -> None:
+    """A calendar of actions: each (cycle, channel, kind) once; its downgrades replace the
+    setting's own manual downgrades, so the two are not combined."""
+    seen: set[tuple[int, str, ActionKind]] = set()
+    for a in s.actions:
+        if (a.cycle, a.channel, a.action) in seen:
+            raise ValueError(
+                f"actions: the {a.channel} {a.action.value} at cycle {a.cycle} is given twice"
+            )
+        seen.add((a.cycle, a.channel, a.action))
+        if a.action is ActionKind.DOWNGRADE and (s.manual_downgrade or s.manual_downgrades):
+            raise ValueError(
+                "actions: a calendar's downgrades cannot be combined with manual_downgrade "
+                "or manual_downgrades"
+            )
 
 
 def _check_assumptions(a: Assumptions) -> None:
@@ -300,7 +361,7 @@ def _check_assumptions(a: Assumptions) -> None:
             raise ValueError("card_fixed_cycle: must be after card_failure_cycle")
 
 
-SETTING_FIELDS = ("email", "sms", "auto_downgrade", "manual_downgrade", "manual_downgrades")
+SETTING_FIELDS = ("email", "sms", "auto_downgrade", "manual_downgrade", "manual_downgrades", "actions")
 ASSUMPTION_FIELDS = ("flex_fee_basis", "sms_rollover", "card_failure_cycle", "card_fixed_cycle")
 
 
@@ -313,11 +374,32 @@ class Setting(Frozen):
     manual_downgrade: StrictBool = False
     # A schedule of manual downgrades; `manual_downgrade` = one at every renewal on both channels.
     manual_downgrades: tuple[ManualDowngrade, ...] = Field(default=(), max_length=2 * MAX_HORIZON)
+    # A calendar of dated actions (the plan calendar); the fields above are where it starts.
+    actions: tuple[Action, ...] = Field(default=(), max_length=6 * MAX_HORIZON)
 
     @model_validator(mode="after")
     def _combinations(self) -> Setting:
         _check_setting(self)
         return self
+
+    def preferences(self, cycle: int) -> tuple[Preference, Preference, bool]:
+        """The email preference, the SMS preference and auto-downgrade in force in `cycle`: the
+        setting's own, changed by each preference action dated at or before `cycle`."""
+        email, sms, auto = self.email, self.sms, self.auto_downgrade
+        for a in self.actions:
+            if a.action is ActionKind.PREFERENCE and a.cycle <= cycle:
+                if a.channel == "email":
+                    email, auto = a.preference, a.auto_downgrade
+                else:
+                    sms = a.preference
+        return email, sms, auto
+
+    def action_at(self, cycle: int, channel: str, kind: ActionKind) -> Action | None:
+        """The calendar's `kind` action on `channel` in `cycle`, if any."""
+        for a in self.actions:
+            if a.cycle == cycle and a.channel == channel and a.action is kind:
+                return a
+        return None
 
     def scheduled_downgrade(self, cycle: int, channel: str) -> ManualDowngrade | None:
         """The manual downgrade of `channel` scheduled for the renewal that starts `cycle`."""
@@ -412,6 +494,14 @@ class Scenario(Frozen):
                     f"policy.manual_downgrades[{i}].cycle: cycle {d.cycle} is beyond the usage "
                     f"horizon ({n} cycle{'' if n == 1 else 's'})"
                 )
+        for i, a in enumerate(self.policy.actions):
+            last = n - 1 if a.action is ActionKind.DOWNGRADE else n
+            if a.cycle > last:
+                effect = " (a downgrade takes effect at the next renewal)" if last < n else ""
+                raise ValueError(
+                    f"policy.actions[{i}].cycle: cycle {a.cycle} is beyond the usage horizon "
+                    f"({n} cycle{'' if n == 1 else 's'}){effect}"
+                )
         return self
 
 
@@ -439,6 +529,7 @@ class EventKind(StrEnum):
     CARD_FAILURE = "card_failure"
     CARD_FIXED = "card_fixed"
     CUSTOM_QUOTE = "custom_quote"
+    MANUAL_UPGRADE = "manual_upgrade"
 
 
 class Event(Frozen):
@@ -489,6 +580,9 @@ class CycleBill(Frozen):
     email_manual_downgrade: bool = False
     sms_manual_downgrade: bool = False
     email_auto_downgrade: bool = False
+    # A calendar's manual upgrade on the cycle's first day (its charge is in *_upgrade_usd).
+    email_manual_upgrade: bool = False
+    sms_manual_upgrade: bool = False
     # Blocked messages above what the top tier carries (for SMS: plus carried-in credits):
     # Klaviyo prices them by quote, so they are not lost revenue (section 7).
     emails_above_top: int = 0

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from engine.models import (
+    ActionKind,
     Assumptions,
     Channel,
     DowngradeRequest,
@@ -171,6 +172,8 @@ def downgrade_due(
     """
     if setting.manual_downgrade:
         return True
+    if setting.actions and setting.action_at(cycle - 1, channel.value, ActionKind.DOWNGRADE):
+        return True  # a calendar's downgrade: requested after the cycle's last upgrade
     wanted = setting.scheduled_downgrade(cycle, channel.value)
     if wanted is None:
         return False
@@ -186,6 +189,44 @@ def downgrade_due(
         )
         return False
     return True
+
+
+def downgrade_floor(setting: Setting, ladder: Ladder, cycle: int, start: int) -> int:
+    """The lowest tier a manual downgrade at the renewal that starts `cycle` may reach: the
+    tier covering a calendar's downgrade `plan` (requested in `cycle - 1`), else the start plan
+    (section 3.1 step 1, "back down")."""
+    if setting.actions:
+        wanted = setting.action_at(cycle - 1, ladder.name, ActionKind.DOWNGRADE)
+        if wanted is not None:
+            return ladder.cover(wanted.plan)[0]
+    return start
+
+
+def manual_upgrade(
+    setting: Setting, ladder: Ladder, tier: int, cycle: int, events: list[Event]
+) -> tuple[int, Decimal]:
+    """A calendar's upgrade by hand on the cycle's first day: the plan moves to the tier
+    covering the action's `plan` and the price difference is charged this cycle, in full, as
+    section 3.3 charges an auto-upgrade (Klaviyo's $100 -> $140 example). A target at or
+    below the plan in force changes nothing. Returns the tier and the charge."""
+    wanted = setting.action_at(cycle, ladder.name, ActionKind.UPGRADE) if setting.actions else None
+    if wanted is None:
+        return tier, ZERO
+    target = ladder.cover(wanted.plan)[0]
+    if target <= tier:
+        return tier, ZERO
+    charge = ladder.price(target, cycle) - ladder.price(tier, cycle)
+    events.append(
+        event(
+            kind=EventKind.MANUAL_UPGRADE,
+            channel=ladder.channel,
+            day=1,
+            amount_usd=charge,
+            message=f"{ladder.name} plan upgraded by hand to {ladder.caps[target]:,} "
+            f"(+${charge:,.2f} this cycle; the plan stays)",
+        )
+    )
+    return target, charge
 
 
 def downgrade_event(ladder: Ladder, old: int, new: int, how: str) -> Event:

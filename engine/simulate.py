@@ -37,8 +37,10 @@ from engine.rules import (
     cover,
     cycle_total,
     downgrade_due,
+    downgrade_floor,
     effective,
     lost_revenue,
+    manual_upgrade,
     notices,
     renew_email,
     renew_sms,
@@ -123,23 +125,34 @@ def step(run: Run, state: State, use: UsageCycle, cycle: int) -> tuple[State, Cy
     events: list[Event] = []
     setting, email, sms = run.setting, run.email, run.sms
     active = card_window(run.assumptions, cycle, events)
+    email_pref, sms_pref, auto_downgrades = (
+        setting.preferences(cycle)
+        if setting.actions
+        else (setting.email, setting.sms, setting.auto_downgrade)
+    )
     # 3.1 and 3.2: renewals
-    auto = setting.auto_downgrade and active and setting.email is Preference.FLEX
+    auto = auto_downgrades and active and email_pref is Preference.FLEX
     due = downgrade_due(setting, cycle, Channel.EMAIL, state.email_upgrade, events)
-    renewal = renew_email(email, state.email_tier, run.start_plan, state.profiles, due, auto, events)
+    floor = downgrade_floor(setting, email, cycle, run.start_plan)
+    renewal = renew_email(email, state.email_tier, floor, state.profiles, due, auto, events)
     due = downgrade_due(setting, cycle, Channel.SMS, state.sms_upgrade, events)
-    s = renew_sms(sms, state.sms_tier, run.start_sms, due, events)
+    s = renew_sms(sms, state.sms_tier, downgrade_floor(setting, sms, cycle, run.start_sms), due, events)
     carried = state.carried if s == state.sms_tier else 0  # a downgrade loses rolled-over credits
-    email_base, sms_base = email.price(renewal.tier, cycle), sms.price(s, cycle)
+    # A calendar's upgrades by hand, on the cycle's first day
+    email_tier, email_hand = manual_upgrade(setting, email, renewal.tier, cycle, events)
+    sms_tier, sms_hand = manual_upgrade(setting, sms, s, cycle, events)
     # 3.3 and 3.4: sending, each channel at its limit
     basis = run.assumptions.flex_fee_basis
-    to_mail = Demand(email, renewal.tier, use.email_sends, 0, cycle, basis)
-    mail = _channel(to_mail, setting.email, active, email_base, events)
-    to_text = Demand(sms, s, use.sms_credits, carried, cycle, basis)
-    text = _channel(to_text, setting.sms, active, sms_base, events)
+    to_mail = Demand(email, email_tier, use.email_sends, 0, cycle, basis)
+    mail = _channel(to_mail, email_pref, active, email.price(email_tier, cycle), events)
+    mail.upgrade_usd += email_hand
+    to_text = Demand(sms, sms_tier, use.sms_credits, carried, cycle, basis)
+    text = _channel(to_text, sms_pref, active, sms.price(sms_tier, cycle), events)
+    text.upgrade_usd += sms_hand
     carried_out = rollover(sms, text.tier, carried, text.sent, run.assumptions.sms_rollover)
     sms_renewal = SmsRenewal(s, carried, s != state.sms_tier, carried_out)
-    bill = _cycle_bill(run, cycle, use, active, renewal, sms_renewal, mail, text, events)
+    by_hand = (email_tier > renewal.tier, sms_tier > s)
+    bill = _cycle_bill(run, cycle, use, active, renewal, sms_renewal, by_hand, mail, text, events)
     watch = bool(setting.manual_downgrades)  # only a schedule can be cancelled
     return State(
         email_tier=mail.tier,
@@ -172,6 +185,7 @@ def _cycle_bill(
     active: bool,
     renewal: EmailRenewal,
     sms_renewal: SmsRenewal,
+    by_hand: tuple[bool, bool],
     mail: Sending,
     text: Sending,
     events: list[Event],
@@ -201,6 +215,8 @@ def _cycle_bill(
         "email_manual_downgrade": renewal.manual,
         "sms_manual_downgrade": sms_renewal.manual,
         "email_auto_downgrade": renewal.auto,
+        "email_manual_upgrade": by_hand[0],
+        "sms_manual_upgrade": by_hand[1],
         "emails_above_top": mail.above_top,
         "sms_credits_above_top": text.above_top,
     }

@@ -146,6 +146,8 @@ def vsettings(settings: Sequence[Setting], horizon: int) -> VSettings:
     sched = {ch: np.zeros((s, horizon + 2), dtype=bool) for ch in ("email", "sms")}
     early = {ch: np.zeros((s, horizon + 2), dtype=bool) for ch in ("email", "sms")}
     for j, setting in enumerate(settings):
+        if setting.actions:  # a plan calendar: issue 12's vector branch adds it
+            raise NotImplementedError("the vector engine does not bill a calendar of actions yet")
         for d in setting.manual_downgrades:
             if d.cycle <= horizon:
                 sched[d.channel][j, d.cycle] = True
@@ -322,7 +324,7 @@ FIELDS = (
     "email_plan_profiles_at_renewal", "email_send_limit", "email_profile_upgrades",
     "sms_credits_demand", "sms_credits_available", "preferences_active",
     "email_manual_downgrade", "sms_manual_downgrade", "email_auto_downgrade",
-    "emails_above_top", "sms_credits_above_top",
+    "email_manual_upgrade", "sms_manual_upgrade", "emails_above_top", "sms_credits_above_top",
 )  # fmt: skip
 
 
@@ -386,7 +388,7 @@ def _fold(scenario, book, usage: np.ndarray, settings: Sequence[Setting], record
                 cycle_lost, renewal.over_top | (e_above > 0) | (s_above > 0), profiles_now,
                 e_demand, email.caps[renewal.tier], mail.limit, renewal.profile_upgrades,
                 s_demand, sms.sends[s] + carried, active, renewal.manual, s_manual,
-                renewal.auto, e_above, s_above,
+                renewal.auto, False, False, e_above, s_above,
             )  # fmt: skip
             cycles.append({k: np.broadcast_to(v, shape) for k, v in zip(FIELDS, values, strict=True)})
         # the state the next cycle starts from
@@ -419,7 +421,7 @@ def cycle_fields(
 MONEY = {f for f in FIELDS if f.endswith("_usd")}
 FLAGS = {
     "custom_quote", "preferences_active", "email_manual_downgrade", "sms_manual_downgrade",
-    "email_auto_downgrade",
+    "email_auto_downgrade", "email_manual_upgrade", "sms_manual_upgrade",
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,7 +31,9 @@ from engine.contract import ScenarioError, book_for, describe, parse_scenario, r
 from engine.growth import Projection
 from engine.history import UsageHistory
 from engine.models import PriceBook, Scenario, SimulationResult
+from engine.plan_calendar import PlanAnswer, calendar_json
 from engine.price_book import PriceBookError, load_price_book
+from engine.replay import Replay, ReplayRequest, parse_replay_request, replay_json
 from engine.settings import SETTINGS
 from engine.uncertainty import (
     MAX_PATHS,
@@ -39,6 +42,7 @@ from engine.uncertainty import (
     parse_request,
     uncertainty_json,
 )
+from engine.warnings_ahead import Warnings, WarningsRequest, parse_warnings_request, warnings_json
 from engine.whatif import WhatIf, run_whatif
 
 log = logging.getLogger("service")
@@ -114,6 +118,11 @@ _REFS, _DEFS = models_json_schema(
         (WhatIfAnswer, "serialization"),
         (UncertaintyRequest, "validation"),
         (UncertaintyAnswer, "serialization"),
+        (PlanAnswer, "serialization"),
+        (ReplayRequest, "validation"),
+        (Replay, "serialization"),
+        (WarningsRequest, "validation"),
+        (Warnings, "serialization"),
         (Problem, "serialization"),
         (Health, "serialization"),
     ],
@@ -325,6 +334,107 @@ def uncertainty_work(text: str) -> Response:
 async def uncertainty_endpoint(request: Request) -> Response:
     """`python -m engine uncertainty` (the description states the cap on paths)."""
     return await answer(request, uncertainty_work)
+
+
+def _query_count(request: Request, name: str) -> int | None:
+    """A whole-number query parameter (0 or more), or None when absent; else a 422 naming it."""
+    text = request.query_params.get(name)
+    if text is None:
+        return None
+    if not text.isdigit() or len(text) > 6:
+        raise Refused(422, f"{name}: must be a whole number from 0 to 999999, got {text[:20]!r}")
+    return int(text)
+
+
+async def plan_endpoint_work(request: Request) -> Response:
+    try:
+        max_actions = _query_count(request, "max_actions")
+    except Refused as e:
+        return problem(e.status, e.detail)
+
+    def work(text: str) -> Response:
+        scenario = parse_scenario(text)
+        return Response(
+            dumps(calendar_json(scenario, book_for(scenario), max_actions)),
+            media_type="application/json",
+        )
+
+    return await answer(request, work)
+
+
+@app.post(
+    "/v1/plan",
+    openapi_extra={
+        **_operation(Scenario, PlanAnswer, "the cheapest calendar of dated actions"),
+        "parameters": [
+            {
+                "name": "max_actions",
+                "in": "query",
+                "required": False,
+                "description": "the best calendar with at most this many actions (default: no limit)",
+                "schema": {"type": "integer", "minimum": 0, "maximum": 999999},
+            }
+        ],
+    },
+)
+async def plan_endpoint(request: Request) -> Response:
+    """`python -m engine plan [--max-actions K]`: the same bytes for the same scenario."""
+    return await plan_endpoint_work(request)
+
+
+@app.post(
+    "/v1/replay",
+    openapi_extra=_operation(ReplayRequest, Replay, "the history replayed under every setting"),
+)
+async def replay_endpoint(request: Request) -> Response:
+    """`python -m engine replay`: the same bytes for the same body."""
+    return await answer(
+        request,
+        lambda text: Response(
+            dumps(replay_json(parse_replay_request(text))), media_type="application/json"
+        ),
+    )
+
+
+@app.post(
+    "/v1/warnings",
+    openapi_extra={
+        **_operation(WarningsRequest, Warnings, "the dated warnings of the coming cycles"),
+        "parameters": [
+            {
+                "name": "within_days",
+                "in": "query",
+                "required": False,
+                "description": "count the warnings within this many days of today in `due`",
+                "schema": {"type": "integer", "minimum": 0, "maximum": 999999},
+            },
+            {
+                "name": "today",
+                "in": "query",
+                "required": False,
+                "description": "YYYY-MM-DD (default: the server's date)",
+                "schema": {"type": "string", "format": "date"},
+            },
+        ],
+    },
+)
+async def warnings_endpoint(request: Request) -> Response:
+    """`python -m engine warnings [--within-days N] [--today D]`: the same bytes for the same body."""
+    try:
+        within_days = _query_count(request, "within_days")
+        given = request.query_params.get("today")
+        try:
+            today = date.fromisoformat(given) if given is not None else date.today()
+        except ValueError:
+            raise Refused(422, f"today: must be a date written YYYY-MM-DD, got {given[:20]!r}") from None
+    except Refused as e:
+        return problem(e.status, e.detail)
+
+    def work(text: str) -> Response:
+        out = warnings_json(parse_warnings_request(text), today, within_days)
+        return Response(dumps(out), media_type="application/json")
+
+    return await answer(request, work)
 
 
 def openapi() -> dict[str, Any]:

@@ -23,8 +23,17 @@ def test_the_app_serves_the_committed_document():
 
 def test_every_operation_documents_its_errors():
     paths = app.openapi()["paths"]
-    assert set(paths) == {"/healthz", "/v1/simulate", "/v1/compare", "/v1/whatif", "/v1/uncertainty"}
-    for path in ("/v1/simulate", "/v1/compare", "/v1/whatif", "/v1/uncertainty"):
+    posts = (
+        "/v1/simulate",
+        "/v1/compare",
+        "/v1/whatif",
+        "/v1/uncertainty",
+        "/v1/plan",
+        "/v1/replay",
+        "/v1/warnings",
+    )
+    assert set(paths) == {"/healthz", *posts}
+    for path in posts:
         responses = paths[path]["post"]["responses"]
         assert set(responses) == {"200", "413", "422"}, path
         assert paths[path]["post"]["requestBody"]["required"] is True
