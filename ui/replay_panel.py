@@ -22,7 +22,7 @@ from engine import replay as replay_engine
 from engine.compare import Outcome
 from engine.growth import Fit
 from engine.history import HistoryMonth, UsageHistory, month_label
-from engine.models import PriceBook
+from engine.models import MAX_PRICE_USD, PriceBook
 from engine.replay import Replay
 from engine.whatif import WhatIf
 from ui import charts, report
@@ -37,6 +37,7 @@ TYPED = "lb_typed_bills"  # (history fingerprint, {month ISO: Decimal}): the bil
 EDIT_BASE = "lb_bills_base"  # (history fingerprint, {month ISO: Decimal}): the editor's start
 CHECK_CHOICES = (3, 6)
 BILL_COLUMN = "Klaviyo bill (USD)"
+ROW_PX = 35  # the editor's row height (the browser test clicks a month by it)
 CHART_CONFIG = {"displayModeBar": False}
 LONG = 2000  # characters of one of our own sentences (they carry no user text but a label)
 
@@ -168,10 +169,11 @@ def bills_editor(history: UsageHistory) -> Bills:
         }
     )  # fmt: skip
     edited = st.data_editor(
-        frame, key=BILLS, hide_index=True, disabled=["Month"], num_rows="fixed",
+        frame, key=BILLS, hide_index=True, row_height=ROW_PX, placeholder="not known",
+        disabled=["Month"], num_rows="fixed",
         column_config={
             BILL_COLUMN: st.column_config.NumberColumn(
-                BILL_COLUMN, min_value=0, max_value=10_000_000, step=0.01, format="dollar",
+                BILL_COLUMN, min_value=0, max_value=float(MAX_PRICE_USD), step=0.01, format="dollar",
                 help="The month's total on Klaviyo's invoice (Billing → Invoices). Empty: not known.",
             )
         },
@@ -233,6 +235,8 @@ def headline(r: Replay) -> str:
 
     def cost(o: Outcome) -> str:
         quote = bool(o.custom_quote_cycles)
+        if not o.lost_revenue_usd:
+            return money(o.total_usd, quote)
         return (
             f"{money(o.total_with_lost_usd, quote)} ({money(o.total_usd, quote)} in bills and "
             f"{money(o.lost_revenue_usd)} in lost revenue)"
