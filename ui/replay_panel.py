@@ -195,20 +195,14 @@ def bills_editor(history: UsageHistory) -> Bills:
 # ---------------------------------------------------------------- the engine
 
 
-@st.cache_data(max_entries=8, scope="session", show_spinner=False)
-def _replay(
-    history: UsageHistory, book: PriceBook, whatif: WhatIf, email: int | None, sms: int | None, k: int
-) -> Replay:
-    """Per session: a rerun that changes nothing (a toggle, the chart) does not replay again."""
-    return replay_engine.replay(history, book, whatif, email, sms, check_months=k)
-
-
 def compute(
     history: UsageHistory, book: PriceBook, whatif: WhatIf, email: int | None, sms: int | None, k: int
 ) -> Replay | str:
-    """The replay, or a plain message saying why there is none (never a traceback)."""
+    """The replay, or a plain message saying why there is none (never a traceback). Not cached:
+    on the sample it takes 5-10 ms, about what a cache hit costs (hashing the inputs, unpickling
+    the result), so each rerun replays again."""
     try:
-        return _replay(history, book, whatif, email, sms, k)
+        return replay_engine.replay(history, book, whatif, email, sms, check_months=k)
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
