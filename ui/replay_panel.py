@@ -217,8 +217,8 @@ def compute(
 
 
 def span(r: Replay) -> str:
-    n = len(r.months)
-    return f"{n} month{'s' if n != 1 else ''} ({month_label(r.months[0])} – {month_label(r.months[-1])})"
+    first, last = month_label(r.months[0]), month_label(r.months[-1])
+    return f"1 month ({first})" if len(r.months) == 1 else f"{len(r.months)} months ({first} – {last})"
 
 
 def headline(r: Replay) -> str:
@@ -236,9 +236,10 @@ def headline(r: Replay) -> str:
             f"{money(o.lost_revenue_usd)} in lost revenue)"
         )
 
-    if best.key == mine.key:
+    if best.key == mine.key or not c.saving_vs_current_usd:
         return (
-            f"Over your {span(r)}, your setting, {mine.label}, would have cost the least: {cost(mine)}."
+            f"Over your {span(r)}, your setting, {mine.label}, would have cost {cost(mine)}: no "
+            "setting would have cost less."
         )
     return (
         f"Over your {span(r)}, {best.label} would have cost the least: {cost(best)}; your "

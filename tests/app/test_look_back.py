@@ -170,8 +170,12 @@ def test_the_replayed_totals_are_the_engines_and_simulates(app, setting):
     assert "your setting" in notes[mine.label]
     best = r.comparison.outcome(r.comparison.cheapest_with_lost)
     headline = text(app.success[0].value)
-    assert f"${best.total_with_lost_usd:,.2f}" in headline and best.label in headline
     assert f"${mine.total_with_lost_usd:,.2f}" in headline and mine.label in headline
+    if r.comparison.saving_vs_current_usd:
+        assert f"${best.total_with_lost_usd:,.2f}" in headline and best.label in headline
+        assert f"${r.comparison.saving_vs_current_usd:,.2f} more" in headline
+    else:
+        assert "no setting would have cost less" in headline
     chart = next(c for c in app.get("plotly_chart") if '"Cumulative bill"' in c.proto.spec)
     ends = {t["name"]: t["y"][-1] for t in json.loads(chart.proto.spec)["data"]}
     assert ends == {o.label: pytest.approx(float(o.total_usd)) for o in r.comparison.outcomes}
