@@ -342,3 +342,17 @@ def test_the_data_source_name_is_shown_as_text():
     on_look_back(at)
     assert not any("![x](http" in c.value for c in at.caption)
     assert any(r"\!\[x\]\(http\:" in c.value for c in at.caption)
+
+
+def test_one_month_where_every_setting_costs_the_same_says_so():
+    history = history_of([(5000, 40000, 0)])
+    at = opened(**{USAGE: LoadedUsage(history=history, source="one.csv", mapping={})})
+    on_look_back(at)
+    r = replay(history, load_price_book(), sample_whatif()[0])
+    assert r.comparison.saving_vs_current_usd == 0
+    mine = r.comparison.outcome(r.comparison.current)
+    assert text(at.success[0].value) == (
+        f"Over your 1 month (Jan 2025), your setting, {mine.label}, would have cost "
+        f"${mine.total_usd:,.2f}: no setting would have cost less."
+    )
+    assert any(text(i.value) == r.check_note for i in at.info)
