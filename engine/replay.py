@@ -26,6 +26,7 @@ What the replay assumes (each also said in `Replay.notes`, in plain words):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -392,6 +393,11 @@ def parse_replay_request(text: str) -> ReplayRequest:
     try:
         request = ReplayRequest.model_validate_json(text, strict=True)
     except ValidationError as e:
+        first = e.errors(include_url=False)[0]
+        if tuple(first["loc"]) == ("check_months",):
+            raise ScenarioError(
+                f"check_months: must be 3 or 6 (months held out), got {json.dumps(first['input'])[:40]}"
+            ) from None
         raise ScenarioError(describe(e)) from None
     if request.whatif.current_setting not in SETTINGS:
         raise ScenarioError(
