@@ -263,6 +263,9 @@ def replayed(r: Replay) -> None:
     quote = advice.quote_floor(c.outcome(c.cheapest_with_lost))
     if quote:
         st.warning(say(quote), icon=":material/request_quote:")
+    with st.expander("What the replay assumed"):
+        for note in r.notes:
+            st.markdown(f"- {say(note)}")
     with_lost = st.toggle("Add the lost revenue", key=WITH_LOST)
     labels = [month_label(m) for m in r.months]
     st.plotly_chart(
@@ -292,16 +295,13 @@ def invoices(r: Replay, bills: Bills) -> None:
         for line in r.invoices
     ]
     st.table(pd.DataFrame(rows), hide_index=True)
-    engine = sum((line.engine_usd for line in r.invoices), Decimal(0))
-    billed = sum((line.invoice_usd for line in r.invoices), Decimal(0))
+    engine, billed, gap = r.invoices_engine_usd, r.invoices_total_usd, r.invoices_difference_usd
     n = len(r.invoices)
     months = f"{n} month{'s' if n != 1 else ''} with a bill"
-    if engine == billed:
+    if not gap:
         verdict = "the same as what was billed"
     else:
-        verdict = (
-            f"{money(abs(engine - billed))} {'above' if engine > billed else 'below'} what was billed"
-        )
+        verdict = f"{money(abs(gap))} {'above' if gap > 0 else 'below'} what was billed"
     st.caption(
         say(
             f"Over the {months}, the engine's bill for {mine.label} is {money(engine)} against "

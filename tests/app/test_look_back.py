@@ -192,6 +192,9 @@ def test_the_plans_at_the_start_reach_the_engine(app):
         o.label: (o.total_usd, o.lost_revenue_usd, o.total_with_lost_usd) for o in r.comparison.outcomes
     }
     assert "up to 50,000 profiles" in " ".join(text(c.value) for c in app.caption)
+    (assumed,) = [e for e in app.expander if e.label == "What the replay assumed"]
+    shown_notes = [text(m.value) for m in assumed.markdown]
+    assert shown_notes == [f"- {note}" for note in r.notes] and len(r.notes) >= 3
 
 
 # ---------------------------------------------------------------- actual bills
@@ -215,7 +218,8 @@ def test_typed_bills_give_the_month_by_month_difference(app):
     engine_column = next(c for c in table.columns if c.startswith("Engine ("))
     assert [dollars(x) for x in table[engine_column]] == [line.engine_usd for line in r.invoices]
     assert [dollars(x) for x in table["Difference"]] == [line.difference_usd for line in r.invoices]
-    total = sum(line.difference_usd for line in r.invoices)
+    total = r.invoices_difference_usd
+    assert total == sum(line.difference_usd for line in r.invoices)
     said = next(text(c.value) for c in app.caption if "months with a bill" in text(c.value))
     assert f"${abs(total):,.2f} {'above' if total > 0 else 'below'} what was billed" in said
     # The typed bills live in this session only: the loaded usage the other pages use is as loaded.
