@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from engine.history import HistoryMonth, LoadedUsage, UsageHistory, add_months
+from engine.explain import explain_change
+from engine.history import HistoryMonth, LoadedUsage, UsageHistory, add_months, month_label
 from engine.models import Assumptions, Policy, Scenario, Start, UsageCycle
 from engine.price_book import load_price_book
 from engine.replay import replay
@@ -360,3 +361,50 @@ def test_one_month_where_every_setting_costs_the_same_says_so():
         f"${mine.total_usd:,.2f}: no setting would have cost less."
     )
     assert any(text(i.value) == r.check_note for i in at.info)
+
+
+def test_why_a_replayed_months_bill_differs_is_explain_changes(app):
+    on_look_back(app)
+    whatif, history = sample_whatif()
+    book = load_price_book()
+    r = replay(history, book, whatif)
+    mine = r.comparison.outcome(r.comparison.current)
+    bills = [b.total_usd for b in mine.result.cycles]
+    steps = [abs(bills[i] - bills[i - 1]) for i in range(1, len(bills))]
+    cycle = steps.index(max(steps)) + 2  # the largest change comes first
+    assert app.selectbox(key=panel.WHY_MONTH).value == month_label(r.months[cycle - 1])
+    first = history.months[0]
+    scenario = Scenario(
+        start=Start(
+            active_profiles=first.active_profiles,
+            email_plan_profiles=r.email_plan_profiles,
+            sms_plan_credits=r.sms_plan_credits,
+        ),
+        usage=tuple(
+            UsageCycle(
+                active_profiles=m.active_profiles, email_sends=m.email_sends, sms_credits=m.sms_credits
+            )
+            for m in history.months
+        ),
+        policy=mine.policy,
+        revenue_per_email_usd=whatif.revenue_per_email_usd,
+        revenue_per_sms_credit_usd=whatif.revenue_per_sms_credit_usd,
+    )
+    assert simulate(scenario, book).total_usd == mine.total_usd  # the replay's own scenario
+    change = explain_change(scenario, book, mine.result, cycle)
+    assert change.lines
+    table = table_with(app, "Reason")
+    assert list(table["Item"]) == [x.item for x in change.lines] + ["Whole bill"]
+    assert list(table["Reason"])[:-1] == [x.reason for x in change.lines]
+    assert [dollars(x) for x in table["Change"]] == [x.change_usd for x in change.lines] + [
+        change.change_usd
+    ]
+    assert change.summary in [text(m.value) for m in app.markdown]
+    # Another setting and month: the same engine call on that outcome.
+    app.selectbox(key=panel.WHY_SETTING).set_value("flex").run()
+    app.selectbox(key=panel.WHY_MONTH).set_value("Nov 2025").run()
+    assert not app.exception
+    flex = r.comparison.outcome("flex")
+    change = explain_change(scenario.model_copy(update={"policy": flex.policy}), book, flex.result, 7)
+    assert list(table_with(app, "Reason")["Item"]) == [x.item for x in change.lines] + ["Whole bill"]
+    assert change.summary in [text(m.value) for m in app.markdown]

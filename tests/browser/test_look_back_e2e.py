@@ -95,6 +95,10 @@ def test_look_back_shows_last_year_and_a_typed_bill_difference(browser, app_url,
         ends = dict(page.evaluate(REPLAY_CHART))
         assert ends == {o.label: pytest.approx(float(o.total_usd)) for o in expected.outcomes}
 
+        why = page.get_by_test_id("stTable").filter(has_text="Reason")  # the bill's change
+        expect(why).to_be_visible()
+        expect(why).to_contain_text("Whole bill")
+
         expect(page.get_by_text("No bill given yet")).to_be_visible()
         type_bill(page, TYPED_ROW, TYPED_BILL)
         line = replay(with_bills(history, {TYPED_ROW: TYPED_BILL}), load_price_book(), whatif).invoices[
