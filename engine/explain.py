@@ -45,6 +45,11 @@ PARTS = (
 )
 
 
+# How the plan reasons of a downgrade at the renewal begin (they also explain an upgrade
+# charge that went away).
+DOWNGRADES = ("downgraded by hand", "auto-downgrade moved", "SMS plan downgraded")
+
+
 def _usd(x: Decimal) -> str:
     return f"${x:,.2f}"
 
@@ -174,7 +179,7 @@ def _reason(scenario: Scenario, result: SimulationResult, field: str, cycle: int
             if channel == "email"
             else _sms_plan_reasons(scenario, result, cycle)
         )
-        reasons += [r for r in moved if "down" in r]  # a downgrade back at this renewal
+        reasons += [r for r in moved if r.startswith(DOWNGRADES)]  # back down at this renewal
     else:
         reasons = [f"{_flex_words(after, channel)}; {_flex_words(before, channel)}"]
     if priced := _price_change(scenario, cycle):
