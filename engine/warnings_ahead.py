@@ -15,6 +15,7 @@ change"). The module is `warnings_ahead` so that it never shadows Python's own `
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -37,9 +38,10 @@ from engine.models import (
     to_cents,
 )
 from engine.price_book import load_price_book
-from engine.rules import build_ladders
+from engine.rules import Ladder
 from engine.settings import SETTINGS
-from engine.simulate import simulate
+from engine.simulate import Run, State, simulate, step
+from engine.simulate import start as start_run
 from engine.whatif import WhatIf, scenario_for
 
 ZERO = Decimal(0)
@@ -123,12 +125,13 @@ def _worth(result: SimulationResult) -> Decimal:
     return result.total_usd + result.lost_revenue_usd
 
 
-def _with_actions(scenario: Scenario, actions: list[Action]) -> Scenario | None:
-    """The scenario with dated actions added to its setting, or None when the setting cannot
-    take them (a calendar's downgrade beside `manual_downgrade`)."""
+def with_actions(scenario: Scenario, actions: list[dict[str, Any]]) -> Scenario | None:
+    """The scenario with dated actions added to its setting, or None when they are not valid
+    (a calendar's downgrade beside `manual_downgrade`, a plan above an action's bound)."""
     policy = scenario.policy
     try:
-        setting = policy.setting.model_copy(update={"actions": (*policy.actions, *actions)})
+        added = tuple(Action(**a) for a in actions)
+        setting = policy.setting.model_copy(update={"actions": (*policy.actions, *added)})
         setting = type(setting).model_validate(setting.model_dump())
         return scenario.model_copy(update={"policy": Policy.compose(setting, policy.assumptions)})
     except ValidationError:
@@ -139,21 +142,57 @@ class WayOut(Frozen):
     """One way through a cycle's limit, priced by simulating it."""
 
     words: str
+    actions: tuple[dict[str, Any], ...]  # the dated actions (engine.models.Action) it takes
     change_usd: Decimal  # bill + lost revenue of the whole run, minus the current setting's
 
 
-def ways_out(
-    scenario: Scenario, book: PriceBook, base: SimulationResult, bill: CycleBill, channel: str
-) -> list[WayOut]:
-    """The alternatives at a 100% crossing in cycle `bill.cycle`, each simulated: hold the
-    messages back (stop sending that cycle), the other preferences for that cycle only, and an
-    upgrade by hand on the cycle's first day to the tier whose limit covers the demand (with a
+@dataclass(frozen=True)
+class Base:
+    """The current setting's run: its result and the state before every cycle, so that a way
+    out is billed from its own cycle on with `step` (the engine's fold, nothing else)."""
+
+    scenario: Scenario
+    result: SimulationResult
+    run: Run
+    states: tuple[State, ...]  # states[c] = the state after cycle c (states[0]: before cycle 1)
+
+    @classmethod
+    def of(cls, scenario: Scenario, book: PriceBook) -> Base:
+        run, state = start_run(scenario, book)
+        states = [state]
+        for cycle, use in enumerate(scenario.usage, start=1):
+            state, _ = step(run, state, use, cycle)
+            states.append(state)
+        return cls(scenario, simulate(scenario, book), run, tuple(states))
+
+    def change(self, actions: list[dict[str, Any]], n: int) -> Decimal | None:
+        """Bill + lost revenue of the run with `actions` (dated n or n + 1) minus the current
+        one's, or None when the actions are not valid. Cycles before n are the same; once the
+        state after a cycle past n equals the current run's, so is everything after it."""
+        alt = with_actions(self.scenario, actions)
+        if alt is None:
+            return None
+        run = replace(self.run, setting=alt.policy.setting)
+        state, delta = self.states[n - 1], ZERO
+        for cycle in range(n, len(self.scenario.usage) + 1):
+            state, bill = step(run, state, self.scenario.usage[cycle - 1], cycle)
+            old = self.result.cycles[cycle - 1]
+            delta += bill.total_usd + bill.lost_revenue_usd - old.total_usd - old.lost_revenue_usd
+            if cycle > n and state == self.states[cycle]:
+                break
+        return delta
+
+
+def ways_out(base: Base, bill: CycleBill, channel: str) -> list[WayOut]:
+    """The alternatives at a 100% crossing in cycle `bill.cycle`, each billed by the engine: hold
+    the messages back (stop sending that cycle), the other preferences for that cycle only, and
+    an upgrade by hand on the cycle's first day to the tier whose limit covers the demand (with a
     downgrade requested that cycle, back to the plan, when the setting allows one)."""
+    scenario = base.scenario
     n, horizon = bill.cycle, len(scenario.usage)
     email_pref, sms_pref, auto = scenario.policy.setting.preferences(n)
     current = email_pref if channel == "email" else sms_pref
-    email_ladder, sms_ladder = build_ladders(book, scenario.price_change)
-    ladder = email_ladder if channel == "email" else sms_ladder
+    ladder = base.run.email if channel == "email" else base.run.sms
     unit = "emails" if channel == "email" else "credits"
     if channel == "email":
         demand, carried = bill.email_sends_demand, 0
@@ -161,48 +200,44 @@ def ways_out(
         over = bill.email_sends_demand - _base_limit(ladder, bill, channel)
     else:
         demand = bill.sms_credits_demand
-        plan_cap = bill.sms_credits_available - _carried_in(base, bill)
+        plan_cap = bill.sms_credits_available - _carried_in(base.result, bill)
         carried = bill.sms_credits_available - plan_cap
         over = demand - bill.sms_credits_available
     outs: list[WayOut] = []
 
-    def restore() -> list[Action]:
-        if n >= horizon:
-            return []
-        keep = auto if channel == "email" and current is Preference.FLEX else False
-        return [Action(cycle=n + 1, channel=channel, action=ActionKind.PREFERENCE, preference=current, auto_downgrade=keep)]  # fmt: skip
+    def add(words: str, acts: list[dict[str, Any]]) -> None:
+        change = base.change(acts, n)
+        if change is not None:
+            outs.append(WayOut(words=words, actions=tuple(acts), change_usd=change))
 
+    restore = []
+    if n < horizon:
+        keep = auto if channel == "email" and current is Preference.FLEX else False
+        restore = [dict(cycle=n + 1, channel=channel, action=ActionKind.PREFERENCE, preference=current, auto_downgrade=keep)]  # fmt: skip
     for pref in Preference:
         if pref is current:
-            continue
-        acts = [Action(cycle=n, channel=channel, action=ActionKind.PREFERENCE, preference=pref), *restore()]  # fmt: skip
-        alt = _with_actions(scenario, acts)
-        if alt is None:
             continue
         if pref is Preference.NONE:
             words = f"hold back {over:,} {unit} in that cycle (switch to stop sending for it)"
         else:
             words = f"switch {CHANNEL_WORDS[channel]} to {PREFERENCE_WORDS[pref]} for that cycle only"
-        outs.append(WayOut(words=words, change_usd=_worth(simulate(alt, book)) - _worth(base)))
+        add(words, [dict(cycle=n, channel=channel, action=ActionKind.PREFERENCE, preference=pref), *restore])  # fmt: skip
     if current is Preference.NONE:
-        outs.append(
-            WayOut(
-                words=f"hold back {over:,} {unit} in that cycle (stop sending does this)",
-                change_usd=ZERO,
-            )
-        )
+        words = f"hold back {over:,} {unit} in that cycle (stop sending does this)"
+        outs.append(WayOut(words=words, actions=(), change_usd=ZERO))
     target = next((k for k in range(ladder.top + 1) if ladder.sends[k] + carried >= demand), None)
     if target is not None and ladder.caps[target] > plan_cap:
-        acts = [Action(cycle=n, channel=channel, action=ActionKind.UPGRADE, plan=ladder.caps[target])]
+        acts = [dict(cycle=n, channel=channel, action=ActionKind.UPGRADE, plan=ladder.caps[target])]
         back = ""
         if n < horizon and not scenario.policy.manual_downgrade:
-            acts.append(Action(cycle=n, channel=channel, action=ActionKind.DOWNGRADE, plan=plan_cap))
+            acts.append(dict(cycle=n, channel=channel, action=ActionKind.DOWNGRADE, plan=plan_cap))
             back = f", and request a downgrade back to {plan_cap:,} after that cycle's sends"
-        alt = _with_actions(scenario, acts)
-        if alt is not None:
-            start = "" if channel == "email" else " credits"
-            words = f"upgrade {CHANNEL_WORDS[channel]} by hand to the {ladder.caps[target]:,}{start} plan on the cycle's first day{back}"
-            outs.append(WayOut(words=words, change_usd=_worth(simulate(alt, book)) - _worth(base)))
+        credits = "" if channel == "email" else " credits"
+        words = (
+            f"upgrade {CHANNEL_WORDS[channel]} by hand to the {ladder.caps[target]:,}{credits} "
+            f"plan on the cycle's first day{back}"
+        )
+        add(words, acts)
     return outs
 
 
@@ -214,7 +249,7 @@ def _carried_in(result: SimulationResult, bill: CycleBill) -> int:
     return result.cycles[bill.cycle - 2].sms_credits_carried_out
 
 
-def _base_limit(email_ladder, bill: CycleBill, channel: str) -> int:
+def _base_limit(email_ladder: Ladder, bill: CycleBill, channel: str) -> int:
     """The cycle's base limit: the sends of the email plan at renewal, or the SMS credits
     available (plan + carried-in)."""
     if channel == "sms":
@@ -243,14 +278,15 @@ def warnings_ahead(
     """Every warning of the what-if's projection under the user's current setting, by date;
     `due` counts those 0 to `within_days` days from `today` (none when it is None)."""
     projection, scenario = scenario_for(history, whatif)
-    result = simulate(scenario, book)
+    base = Base.of(scenario, book)
+    result = base.result
     months = projection.months
     found: list[BreachWarning] = []
     for bill in result.cycles:
         start = cycle_start(months, bill.cycle, cycle_start_day)
         for channel in ("email", "sms"):
-            found.extend(_usage_warnings(scenario, book, result, bill, channel, start, months))
-        profile = _profile_warning(scenario, book, result, bill, start, months, today)
+            found.extend(_usage_warnings(base, bill, channel, start, months))
+        profile = _profile_warning(base, bill, start, months, today)
         if profile is not None:
             found.append(profile)
     found.sort(key=lambda w: (w.date, w.cycle, w.channel, w.kind))
@@ -266,17 +302,15 @@ def warnings_ahead(
 
 
 def _usage_warnings(
-    scenario: Scenario,
-    book: PriceBook,
-    result: SimulationResult,
+    base: Base,
     bill: CycleBill,
     channel: str,
     start: dt.date,
     months: tuple[dt.date, ...],
 ) -> list[BreachWarning]:
     """The 75%, 90% and 100% warnings of one channel in one cycle, from its events."""
-    email_ladder, _ = build_ladders(book, scenario.price_change)
-    limit = _base_limit(email_ladder, bill, channel)
+    scenario = base.scenario
+    limit = _base_limit(base.run.email, bill, channel)
     demand = bill.email_sends_demand if channel == "email" else bill.sms_credits_demand
     unit = "emails" if channel == "email" else "SMS credits"
     events = [e for e in bill.events if e.channel.value == channel]
@@ -284,7 +318,7 @@ def _usage_warnings(
     charges, lost = _channel_cost(bill, channel, scenario.revenue_per_email_usd)
     cost_at_limit = charges + lost
     over = demand - limit
-    avoid_100 = _avoid_at_limit(scenario, book, result, bill, channel, over, unit, start, at_limit)
+    avoid_100 = _avoid_at_limit(base, bill, channel, over, unit, start, at_limit)
     out = []
     for kind, notice, pct in LEVELS:
         if notice is None:
@@ -344,9 +378,7 @@ def _cost_words(bill: CycleBill, channel: str, charges: Decimal, lost: Decimal) 
 
 
 def _avoid_at_limit(
-    scenario: Scenario,
-    book: PriceBook,
-    result: SimulationResult,
+    base: Base,
     bill: CycleBill,
     channel: str,
     over: int,
@@ -357,7 +389,7 @@ def _avoid_at_limit(
     """The cheapest way through a 100% crossing, each simulated over the whole run."""
     if not at_limit:
         return ""
-    outs = ways_out(scenario, book, result, bill, channel)
+    outs = ways_out(base, bill, channel)
     when = _date(start + dt.timedelta(days=min(at_limit) - 1))
     best = min(outs, key=lambda w: w.change_usd, default=None)
     if best is None or best.change_usd >= 0:
@@ -379,9 +411,7 @@ def _avoid_at_limit(
 
 
 def _profile_warning(
-    scenario: Scenario,
-    book: PriceBook,
-    result: SimulationResult,
+    base: Base,
     bill: CycleBill,
     start: dt.date,
     months: tuple[dt.date, ...],
@@ -392,7 +422,7 @@ def _profile_warning(
     this cycle's prices; it is avoided by suppressing profiles before the count."""
     if not bill.email_profile_upgrades:
         return None
-    email, _ = build_ladders(book, scenario.price_change)
+    scenario, result, email = base.scenario, base.result, base.run.email
     n = bill.cycle
     before = result.cycles[n - 2].email_plan_profiles if n > 1 else _start_plan(scenario)
     counted = scenario.usage[n - 2].active_profiles if n > 1 else scenario.start.active_profiles

@@ -9,22 +9,29 @@ import re
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from engine.contract import ScenarioError
 from engine.growth import Growth
 from engine.history import HistoryMonth, UsageHistory
-from engine.models import UsageCycle
+from engine.models import FlexFeeBasis, UsageCycle
 from engine.settings import SETTINGS
 from engine.simulate import simulate
 from engine.warnings_ahead import (
+    AT_LIMIT,
+    Base,
     count_deadline,
     parse_warnings_request,
     warnings_ahead,
     warnings_json,
+    ways_out,
+    with_actions,
 )
 from engine.whatif import WhatIf, scenario_for
 from tests.conftest import run_cli
 from tests.engine.helpers import BOOK, book_json
+from tests.engine.test_properties import PROPERTY
 
 OCT = dt.date(2026, 10, 1)
 PRICE = {t.max_profiles: t.monthly_price_usd for t in BOOK.email_tiers}
@@ -270,3 +277,88 @@ def test_cli_exits_2_with_one_line_on_bad_input():
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.startswith("error: cycle_start_day: input should be greater than or equal to 1")
     assert done.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------- properties
+
+growths = st.builds(
+    Growth,
+    horizon=st.integers(1, 12),
+    profile_growth_pct=st.floats(-5, 12),
+    emails_per_profile=st.floats(0, 25),
+    november_peak_pct=st.floats(0, 150),
+    sms_base_credits=st.sampled_from([0.0, 900.0, 1300.0, 2600.0, 8000.0]),
+    sms_growth_pct=st.floats(-5, 15),
+    sms_december_peak_pct=st.floats(0, 150),
+)
+
+
+@st.composite
+def requests(draw):
+    failure = draw(st.none() | st.integers(1, 12))
+    w = WhatIf(
+        growth=draw(growths),
+        current_setting=draw(st.sampled_from(list(SETTINGS))),
+        sms_plan_credits=draw(st.sampled_from([0, 1250, 2500, 5000])),
+        email_plan_profiles=draw(st.none() | st.sampled_from([5000, 10000, 15000])),
+        flex_fee_basis=draw(st.sampled_from(list(FlexFeeBasis))),
+        sms_rollover=draw(st.booleans()),
+        card_failure_cycle=failure,
+        price_change_pct=draw(st.sampled_from([Decimal(0), Decimal(10)])),
+        price_change_cycle=draw(st.integers(1, 12)),
+        revenue_per_email_usd=draw(st.sampled_from([Decimal(0), Decimal("0.013")])),
+        revenue_per_sms_credit_usd=draw(st.sampled_from([Decimal(0), Decimal("0.021")])),
+    )
+    profiles = draw(st.sampled_from([4_900, 9_800, 10_000, 14_000]))
+    return history(profiles), w, draw(st.integers(1, 28)), draw(st.integers(0, 400))
+
+
+@PROPERTY
+@given(requests())
+def test_every_warning_lies_in_its_cycle_and_costs_what_simulate_bills(request):
+    hist, w, start_day, offset = request
+    today = OCT + dt.timedelta(days=offset)
+    answer = warnings_ahead(hist, BOOK, w, today, within_days=30, cycle_start_day=start_day)
+    projection, scenario = scenario_for(hist, w)
+    base = Base.of(scenario, BOOK)
+    assert base.result == simulate(scenario, BOOK)
+    keys = [(x.cycle, x.channel, x.kind) for x in answer.warnings]
+    assert len(keys) == len(set(keys))
+    assert [x.date for x in answer.warnings] == sorted(x.date for x in answer.warnings)
+    assert answer.due == sum(1 for x in answer.warnings if 0 <= (x.date - today).days <= 30)
+    for x in answer.warnings:
+        start = projection.months[x.cycle - 1].replace(day=start_day)
+        assert start <= x.date <= start + dt.timedelta(days=29)
+        assert x.days_away == (x.date - today).days
+        bill = base.result.cycles[x.cycle - 1]
+        if x.kind == "profiles":
+            assert x.date == start and bill.email_profile_upgrades > 0
+            continue
+        levels = by_kind(answer, x.channel, x.cycle)
+        dates = [levels[k].date for k in ("usage_75", "usage_90", "usage_100") if k in levels]
+        assert dates == sorted(dates)
+    for bill in base.result.cycles:  # the two channels' costs at the limit add up to the bill's
+        got = by_kind(answer, "email", bill.cycle), by_kind(answer, "sms", bill.cycle)
+        paid = sum((g["usage_100"].cost_usd for g in got if "usage_100" in g), Decimal(0))
+        extra = bill.email_upgrade_usd + bill.email_flex_usd + bill.sms_upgrade_usd + bill.sms_flex_usd
+        assert paid == extra + bill.lost_revenue_usd
+
+
+@PROPERTY
+@given(requests())
+def test_each_way_out_costs_what_simulating_it_costs(request):
+    hist, w, _, _ = request
+    _, scenario = scenario_for(hist, w)
+    base = Base.of(scenario, BOOK)
+    worth = base.result.total_usd + base.result.lost_revenue_usd
+    for bill in base.result.cycles:
+        for channel in ("email", "sms"):
+            if not any(e.kind in AT_LIMIT and e.channel.value == channel for e in bill.events):
+                continue  # demand stays within the cycle's base limit
+            for way in ways_out(base, bill, channel):
+                alt = (
+                    simulate(with_actions(scenario, list(way.actions)), BOOK)
+                    if way.actions
+                    else base.result
+                )
+                assert way.change_usd == alt.total_usd + alt.lost_revenue_usd - worth, way.words
