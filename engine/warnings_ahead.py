@@ -337,11 +337,15 @@ def _usage_warnings(
             avoid = f"Nothing to do: it stays under the limit ({demand:,} of {limit:,} {unit}, {share})."
             cost_words = "costs nothing: the cycle stays under the limit"
         reach = "passes" if pct == 100 else "reaches"
-        message = (
-            f"Cycle {bill.cycle} ({months[bill.cycle - 1]:%b %Y}): {CHANNEL_WORDS[channel]} use {reach} {pct}% of "
-            f"the {limit:,} {unit} limit on {_date(when)} (day {days[0]} of 30, "
-            f"{demand:,} {unit} projected); {cost_words}."
-        )
+        head = f"Cycle {bill.cycle} ({months[bill.cycle - 1]:%b %Y}): "
+        if limit:
+            what = (
+                f"{CHANNEL_WORDS[channel]} use {reach} {pct}% of the {limit:,} {unit} limit on "
+                f"{_date(when)} (day {days[0]} of 30, {demand:,} {unit} projected)"
+            )
+        else:  # no SMS plan: nothing can be sent (section 7, "Notifications for SMS")
+            what = f"no SMS plan, so the {demand:,} {unit} projected are blocked from {_date(when)}"
+        message = f"{head}{what}; {cost_words}."
         out.append(
             BreachWarning(
                 date=when, cycle=bill.cycle, month=months[bill.cycle - 1], channel=channel,
@@ -370,7 +374,12 @@ def _cost_words(bill: CycleBill, channel: str, charges: Decimal, lost: Decimal) 
     if flexes:
         parts.append(f"flex fees {_usd(flex)} ({flexes} flex{'es' if flexes > 1 else ''})")
     if blocked:
-        parts.append(f"{blocked:,} {unit} blocked, worth {_usd(lost)} by your revenue per message")
+        worth = (
+            f"worth {_usd(lost)} by your revenue per message"
+            if lost
+            else "valued at $0.00: no revenue per message is set"
+        )
+        parts.append(f"{blocked:,} {unit} blocked, {worth}")
     if above:
         parts.append(f"{above:,} {unit} above the top tier, priced by quote")
     total = f"costs {_usd(charges + lost)} under your setting"

@@ -120,6 +120,29 @@ def test_sms_limits_count_the_carried_in_credits():
     assert nov["usage_75"].cost_usd == 0 and "stays under the limit" in nov["usage_75"].avoid
 
 
+def test_sms_without_a_plan_is_blocked_from_day_1_with_no_percentage_warning():
+    w = WhatIf(
+        growth=Growth(horizon=1, emails_per_profile=1.0, sms_base_credits=1800),
+        current_setting="auto_upgrade",
+        revenue_per_sms_credit_usd=Decimal("0.01"),
+    )
+    answer = warnings_ahead(history(), BOOK, w, today=OCT)
+    (x,) = answer.warnings
+    assert (x.channel, x.kind, x.date, x.limit, x.avoid_amount) == (
+        "sms",
+        "usage_100",
+        dt.date(2026, 11, 1),
+        0,
+        1800,
+    )
+    assert x.cost_usd == Decimal("18.00")  # a $0 tier behaves as stop sending: 1,800 x $0.01
+    assert x.message.startswith(
+        "Cycle 1 (Nov 2026): no SMS plan, so the 1,800 SMS credits projected are blocked"
+    )
+    # buying the 2,500-credit plan by hand for the cycle ($29.00) costs more than $18.00 blocked
+    assert x.avoid.startswith("Your setting is already the cheapest way through")
+
+
 @pytest.mark.parametrize("setting", list(SETTINGS))
 def test_costs_are_simulates_figures(setting):
     w = whatif(setting, horizon=3, **DEMAND_120K, profile_growth_pct=2.0)
