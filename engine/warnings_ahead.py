@@ -77,7 +77,7 @@ class BreachWarning(Frozen):
     act_by: dt.date | None = Field(
         default=None,
         description="profiles: suppress before this day (the count is taken 24 hours before "
-        "the cycle ends); usage: the day the limit is reached",
+        "the cycle ends); usage: the day the limit is passed (None: it stays under)",
     )
 
 
@@ -118,11 +118,6 @@ def count_deadline(renewal: dt.date) -> dt.date:
     Klaviyo counts 24 hours before the cycle ends, which can fall on the day before that last
     day, renewal - 2 days: suppressing before it is always in time."""
     return renewal - dt.timedelta(days=2)
-
-
-def _worth(result: SimulationResult) -> Decimal:
-    """The comparison's ranking figure: bill + lost revenue."""
-    return result.total_usd + result.lost_revenue_usd
 
 
 def with_actions(scenario: Scenario, actions: list[dict[str, Any]]) -> Scenario | None:
@@ -328,6 +323,7 @@ def _usage_warnings(
         if not days:
             continue
         when = start + dt.timedelta(days=days[0] - 1)
+        limit_day = start + dt.timedelta(days=min(at_limit) - 1) if at_limit else None
         share = f"{demand / limit:.0%}" if limit else "all"
         if at_limit:
             cost, avoid, amount = cost_at_limit, avoid_100, over
@@ -350,7 +346,7 @@ def _usage_warnings(
             BreachWarning(
                 date=when, cycle=bill.cycle, month=months[bill.cycle - 1], channel=channel,
                 kind=kind, limit=limit, projected=demand, cost_usd=cost, avoid=avoid,
-                avoid_amount=amount, message=message, days_away=0, act_by=when,
+                avoid_amount=amount, message=message, days_away=0, act_by=limit_day,
             )
         )  # fmt: skip
     return out

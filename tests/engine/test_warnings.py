@@ -76,6 +76,7 @@ def test_usage_warnings_are_dated_at_the_spec_day_assumption():
     assert [x.date for x in answer.warnings] == sorted(x.date for x in answer.warnings)
     assert w["usage_75"].days_away == (dt.date(2026, 11, 19) - OCT).days == 49
     assert "19 Nov 2026 (day 19 of 30" in w["usage_75"].message
+    assert {x.act_by for x in w.values()} == {dt.date(2026, 11, 25)}  # the way out by the 100% day
 
 
 def test_a_cycle_start_day_of_15_shifts_every_date():
@@ -118,6 +119,7 @@ def test_sms_limits_count_the_carried_in_credits():
     nov = by_kind(answer, "sms", cycle=1)  # 1,000 of 1,250 is 80%: a 75% notice, no cost
     assert set(nov) == {"usage_75"}
     assert nov["usage_75"].cost_usd == 0 and "stays under the limit" in nov["usage_75"].avoid
+    assert nov["usage_75"].act_by is None
 
 
 def test_sms_without_a_plan_is_blocked_from_day_1_with_no_percentage_warning():
