@@ -39,6 +39,10 @@ equally by the tied settings, so the shares sum to 1 and no setting wins a tie b
 its regret against the best setting of each path (mean and P90), and the fan of the cumulative
 bill for the recommended and the current setting. The recommended setting is the comparison's
 on the likely path, so with collapsed ranges everything equals today's single-path answer.
+
+**The calendar** (`calendar_ranges`): a calendar of dated actions found on the likely path
+(engine.plan_calendar) billed on the same futures, path by path against the current setting
+and the cheapest named setting (docs/billing-rules.md section 7, "The calendar over the ranges").
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ cents once (after the price change of section 2, rounded per price by the scalar
 `build_ladders`); the flex fee is rounded half-up per flex in integer arithmetic,
 floor((2 x price x bought + sends) / (2 x sends)); lost revenue is counted in micro-dollars
 (revenues have at most 6 decimals) and rounded half-up to cents per cycle. Loops run over the
-cycles only; tier moves use `searchsorted` on the strictly increasing ladders.
+cycles only; tier moves use `searchsorted` on the strictly increasing ladders. A calendar of
+dated actions (engine.models.Action) is billed as `simulate.step` bills it: the preferences are
+per (setting, cycle) tables, a downgrade carries its plan's tier as the floor of its renewal,
+an upgrade by hand runs only in a cycle where some setting has one.
 tests/engine/test_vector.py checks it equals simulate() on every numeric field of every cycle.
 """
 
