@@ -639,6 +639,8 @@ def calendar_ranges(
     """Bill the calendar `actions` (dated by cycle, found on the likely path) on the futures
     run_uncertainty samples for the same seed, next to every named setting, and say how its
     saving against the current setting holds up. `book` None: the bundled price book."""
+    if whatif.current_setting not in SETTINGS:
+        raise ValueError(f"whatif.current_setting: must be one of {', '.join(SETTINGS)}")
     book = book or load_price_book()
     setting = calendar_start(SETTINGS[whatif.current_setting].setting, actions)
     f = futures(history, book, whatif, ranges, paths, seed, setting)

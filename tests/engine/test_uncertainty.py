@@ -656,6 +656,12 @@ def test_a_calendar_beyond_the_horizon_is_refused(sample, actions, message):
         calendar_ranges(sample, whatif, collapsed(whatif.growth), actions, paths=2, book=BOOK)
 
 
+def test_the_calendar_needs_a_named_current_setting(sample):
+    whatif = calendar_whatif(sample, "flex").model_copy(update={"current_setting": "never"})
+    with pytest.raises(ValueError, match=r"whatif\.current_setting: must be one of stop, flex"):
+        calendar_ranges(sample, whatif, collapsed(whatif.growth), (), paths=2, book=BOOK)
+
+
 def test_cli_carries_the_calendar_when_actions_are_given():
     growth = Growth(horizon=4, emails_per_profile=12.0, november_peak_pct=80.0)
     body = {
