@@ -719,7 +719,7 @@ def calendar_sentence(
     futures_ = f"{paths:,} simulated future{'' if paths == 1 else 's'}"
     acts = f"{n_actions} action{'' if n_actions == 1 else 's'}"
     what, word = _saving_words(saving[0], saving[2])
-    span = "P10 to P90, " if saving[0] != saving[2] else ""
+    span = "P10 to P90, " if paths > 1 else ""  # a point range still speaks for 80% of futures
     return (
         f"Over {futures_} the calendar ({acts}) {what} ({span}bill + lost revenue) {word} your "
         f"setting, {current_label}, and is no dearer than it in {_share(p_current)} of them; "

@@ -565,7 +565,8 @@ def test_collapsed_ranges_give_the_calendars_single_path_simulate_figures(sample
     assert got.p_no_dearer_than_best == (1.0 if with_lost(want) <= best else 0.0)
     cumulative = tuple(accumulate(b.total_usd for b in want.cycles))
     assert got.fan.p10 == got.fan.p50 == got.fan.p90 == cumulative
-    assert f"${abs(saving):,.2f}" in got.summary or saving == 0
+    assert f"${abs(saving):,.2f} " in got.summary or saving == 0
+    assert "(P10 to P90, bill + lost revenue)" in got.summary
     if name == "no action":  # the current setting's preferences, its own downgrades left out
         assert setting.actions == ()
         assert want == simulate(
