@@ -245,10 +245,12 @@ class _Channel:
                 yield 0, 0, 0, (("reset", cycle - 1, self.name, 0),)
 
 
-def _joint_moves(email: _Channel, sms: _Channel):
+def _joint_moves(email: _Channel, sms: _Channel, viable_e: list[set], viable_s: list[set]):
+    """Both channels' moves together, to states that can still be optimal (`_viable`)."""
+
     def moves(state: tuple, cycle: int):
-        mail = email.moves(state[0], cycle)
-        text = sms.moves(state[1], cycle)
+        mail = [m for m in email.moves(state[0], cycle) if m[0] in viable_e[cycle]]
+        text = [m for m in sms.moves(state[1], cycle) if m[0] in viable_s[cycle]]
         return [((e[0], s[0]), e[1] + s[1], e[2] + s[2], e[3] + s[3]) for e in mail for s in text]
 
     return moves
@@ -308,6 +310,72 @@ def _at_most(curve: dict[int, tuple[_Cost, tuple]], k_max: int) -> list[tuple[_C
         if k in curve and (best is None or curve[k][0] < best[0]):
             best = (curve[k][0], k)
         out.append(best)
+    return out
+
+
+def _backward(layers, moves, horizon: int) -> list[dict[tuple, dict[int, int]]]:
+    """Per cycle, each reached state's cost-to-go (bill + lost, the channel's own rounding):
+    {more actions k: the least cost with exactly k}, kept where cheaper than with fewer."""
+    back: list[dict[tuple, dict[int, int]]] = [{} for _ in range(horizon + 1)]
+    back[horizon] = {state: {0: 0} for state in layers[horizon]}
+    for cycle in range(horizon, 0, -1):
+        after = back[cycle]
+        for state in layers[cycle - 1]:
+            slot: dict[int, int] = {}
+            for nxt, bill, lost_micro, acts in moves(state, cycle):
+                ahead = after.get(nxt)
+                if ahead is None:
+                    continue
+                obj, n = bill + _round_micro(lost_micro), len(acts)
+                for k, cost in ahead.items():
+                    if k + n not in slot or cost + obj < slot[k + n]:
+                        slot[k + n] = cost + obj
+            kept, best = {}, None
+            for k in sorted(slot):
+                if best is None or slot[k] < best:
+                    kept[k] = best = slot[k]
+            back[cycle - 1][state] = kept
+    return back
+
+
+def _viable(layers, moves, own_most, other_most, rows, horizon: int) -> list[set]:
+    """The states (after each cycle) of one channel through which a schedule can be optimal for
+    some K once lost revenue is rounded per cycle over both channels.
+
+    Rounding each channel's lost revenue on its own moves a cycle's total by at most one cent
+    (two sub-cent parts: each half-up alone, or their sum once), so any schedule's true cost T
+    and its split cost T' differ by at most N cents. The best with at most K actions has
+    T <= T'(K) + N (T'(K): the split optimum, `rows`), so its split cost is <= T'(K) + 2N. A
+    state stays when a schedule through it (forward + backward cost on this channel, the other
+    channel's best) can meet that bound for some K."""
+    back = _backward(layers, moves, horizon)
+    slack = 2 * horizon + 1
+    k_other = len(other_most) - 1
+    bounds = [row[0][0] + slack for row in rows]
+    out: list[set] = []
+    for cycle in range(horizon + 1):
+        keep = set()
+        for state, entries in layers[cycle].items():
+            ahead = back[cycle].get(state)
+            if not ahead:
+                continue
+            found = False
+            for k1, ((o, _), _) in entries.items():
+                for k2, cost in ahead.items():
+                    through = o + cost
+                    # K beyond the split's largest count: its bound stays the split optimum's
+                    for K in range(k1 + k2, max(len(bounds), k1 + k2 + k_other + 1)):
+                        other = other_most[min(K - k1 - k2, k_other)][0][0]
+                        if through + other <= bounds[min(K, len(bounds) - 1)]:
+                            found = True
+                            break
+                    if found:
+                        break
+                if found:
+                    break
+            if found:
+                keep.add(state)
+        out.append(keep)
     return out
 
 
@@ -426,29 +494,33 @@ def _schedules(scenario: Scenario, book: PriceBook) -> tuple[list[tuple[_Cost, l
     its actions (the DP's own figures)."""
     mail, text, e_start, s_start = _channels(scenario, book)
     n = len(scenario.usage)
-    if _splits(scenario):
-        e_layers = _dp(e_start, mail.moves, n)
-        s_layers = _dp(s_start, text.moves, n)
-        e_curve, s_curve = _curve(e_layers), _curve(s_layers)
-        ke, ks = max(e_curve), max(s_curve)
-        e_most, s_most = _at_most(e_curve, ke), _at_most(s_curve, ks)
-        rows = []
-        for K in range(ke + ks + 1):
-            best = None
-            for a in range(min(K, ke) + 1):
-                b = min(K - a, ks)
-                (ce, ka), (cs, kb) = e_most[a], s_most[b]
-                cost = (ce[0] + cs[0], ce[1] + cs[1])
-                if best is None or cost < best[0]:
-                    best = (cost, ka, kb)
-            rows.append(best)
+    # Per channel, each channel's lost revenue rounded on its own: exact when it splits.
+    e_layers = _dp(e_start, mail.moves, n)
+    s_layers = _dp(s_start, text.moves, n)
+    e_curve, s_curve = _curve(e_layers), _curve(s_layers)
+    ke, ks = max(e_curve), max(s_curve)
+    e_most, s_most = _at_most(e_curve, ke), _at_most(s_curve, ks)
+    rows = []
+    for K in range(ke + ks + 1):
+        best = None
+        for a in range(min(K, ke) + 1):
+            b = min(K - a, ks)
+            (ce, ka), (cs, kb) = e_most[a], s_most[b]
+            cost = (ce[0] + cs[0], ce[1] + cs[1])
+            if best is None or cost < best[0]:
+                best = (cost, ka, kb)
+        rows.append(best)
 
-        def acts(row) -> list[_Act]:
-            _, ka, kb = row
-            return _path(e_layers, e_curve[ka][1], ka) + _path(s_layers, s_curve[kb][1], kb)
+    def acts(row) -> list[_Act]:
+        _, ka, kb = row
+        return _path(e_layers, e_curve[ka][1], ka) + _path(s_layers, s_curve[kb][1], kb)
 
-    else:
-        layers = _dp((e_start, s_start), _joint_moves(mail, text), n)
+    if not _splits(scenario):
+        # Cent rounding over both channels: rerun on the joint state, limited to the states of
+        # schedules that can still be optimal for some K (see `_viable`): exact, and small.
+        viable_e = _viable(e_layers, mail.moves, e_most, s_most, rows, n)
+        viable_s = _viable(s_layers, text.moves, s_most, e_most, rows, n)
+        layers = _dp((e_start, s_start), _joint_moves(mail, text, viable_e, viable_s), n)
         curve = _curve(layers)
         most = _at_most(curve, max(curve))
         rows = [(cost, k, None) for cost, k in most]

@@ -376,3 +376,91 @@ def test_calendar_setting_keeps_the_preferences_and_drops_the_scenarios_downgrad
         False,
     )
     assert setting.actions == acts
+
+
+# ---------------------------------------------------------------- every setting is a calendar
+
+
+def as_calendar(scenario: Scenario, book: PriceBook, setting: Setting) -> tuple[Action, ...]:
+    """A named setting written as dated actions from the scenario's preferences: its preferences
+    at cycle 1, and (with `manual_downgrade`) a downgrade back to the start plan requested in
+    every cycle whose plan ends above it (section 3.1 step 1, section 3.2)."""
+    policy = scenario.policy
+    out = []
+    if (setting.email, setting.auto_downgrade) != (policy.email, policy.auto_downgrade):
+        out.append(
+            Action(
+                cycle=1, channel="email", action="preference", preference=setting.email,
+                auto_downgrade=setting.auto_downgrade,
+            )
+        )  # fmt: skip
+    if setting.sms != policy.sms:
+        out.append(Action(cycle=1, channel="sms", action="preference", preference=setting.sms))
+    if setting.manual_downgrade:
+        run0, _ = simulate_start(scenario, book)
+        bills = simulate(with_setting(scenario, setting), book).cycles
+        e_start, s_start = run0.email.caps[run0.start_plan], run0.sms.caps[run0.start_sms]
+        for b in bills[:-1]:
+            if b.email_plan_profiles > e_start:
+                out.append(Action(cycle=b.cycle, channel="email", action="downgrade", plan=e_start))
+            if b.sms_plan_credits > s_start:
+                out.append(Action(cycle=b.cycle, channel="sms", action="downgrade", plan=s_start))
+    return tuple(out)
+
+
+@st.composite
+def bundled_scenarios(draw):
+    """Random paths on the pinned test book (its whole ladders), 1 to 6 cycles."""
+    from tests.engine.helpers import BOOK
+
+    n = draw(st.integers(1, 6))
+    profiles = st.integers(0, 40_000)
+    usage = [
+        UsageCycle(
+            active_profiles=draw(profiles),
+            email_sends=draw(st.integers(0, 450_000)),
+            sms_credits=draw(st.integers(0, 12_000)),
+        )
+        for _ in range(n)
+    ]
+    named = draw(st.sampled_from(sorted(SETTINGS)))
+    policy = Policy.compose(
+        SETTINGS[named].setting,
+        Policy(
+            flex_fee_basis=draw(st.sampled_from(["extra", "whole", "difference"])),
+            sms_rollover=draw(st.booleans()),
+            card_failure_cycle=draw(st.one_of(st.none(), st.integers(1, n))),
+        ).assumptions,
+    )
+    scenario = Scenario(
+        start=Start(
+            active_profiles=draw(profiles),
+            sms_plan_credits=draw(st.sampled_from([0, 1250, 5000])),
+        ),
+        usage=usage,
+        policy=policy,
+        revenue_per_email_usd=draw(REVENUE),
+        revenue_per_sms_credit_usd=draw(REVENUE),
+    )
+    return scenario, BOOK
+
+
+@slow(40)
+@given(bundled_scenarios())
+def test_every_named_setting_is_a_calendar_so_the_floor_is_never_above_it(case):
+    """Each named setting replays as a calendar (the same bill and lost revenue through
+    simulate), so the calendar's optimum can never be above it: above_floor_usd >= 0."""
+    scenario, book = case
+    calendar = plan_calendar(scenario, book)
+    floor = calendar.best.total_with_lost_usd
+    rows = {r.key: r for r in calendar.settings}
+    for key, named in SETTINGS.items():
+        own = simulate(with_setting(scenario, named.setting), book)
+        actions = as_calendar(scenario, book, named.setting)
+        mine = replay(scenario, book, actions)
+        assert (mine.total_usd, mine.lost_revenue_usd) == (own.total_usd, own.lost_revenue_usd), key
+        assert rows[key].total_with_lost_usd == own.total_usd + own.lost_revenue_usd
+        assert rows[key].above_floor_usd >= 0 and floor <= own.total_usd + own.lost_revenue_usd
+        # and the budgeted best with that many actions is no worse than the setting
+        k = min(len(actions), len(calendar.steps) - 1)
+        assert calendar.steps[k].total_with_lost_usd <= own.total_usd + own.lost_revenue_usd, key
