@@ -154,6 +154,7 @@ class _Channel:
     caps: tuple[int, ...]  # highest upgrade target per cycle
     horizon: int
     cache: dict
+    made: dict
 
     def sending(self, tier: int, pref: int, carried: int, cycle: int) -> tuple[int, int, int, int]:
         """Sending at `tier` under preference `pref` (sections 3.3, 3.4): the end tier, the
@@ -178,28 +179,44 @@ class _Channel:
         self.cache[key] = hit
         return hit
 
+    def prices(self, cycle: int) -> list[int]:
+        """Every tier's price in `cycle`, in cents."""
+        key = ("prices", cycle)
+        hit = self.cache.get(key)
+        if hit is None:
+            ladder = self.ladder
+            hit = self.cache[key] = [_cents(ladder.price(i, cycle)) for i in range(ladder.top + 1)]
+        return hit
+
     def moves(self, state: tuple, cycle: int) -> list[tuple[tuple, int, int, tuple[_Act, ...]]]:
         """Every choice from `state` at `cycle`: (next state, bill cents, lost millionths,
-        actions). A downgrade taking effect at this cycle's renewal is dated `cycle - 1`."""
+        actions). A downgrade taking effect at this cycle's renewal is dated `cycle - 1`.
+        Kept: the backward pass and the joint step ask again for the same state."""
+        key = (state, cycle)
+        hit = self.made.get(key)
+        if hit is None:
+            hit = self.made[key] = self._moves(state, cycle)
+        return hit
+
+    def _moves(self, state: tuple, cycle: int) -> list[tuple[tuple, int, int, tuple[_Act, ...]]]:
         if self.name == "email":
             tier, pref = state
             carried = 0
         else:
             tier, pref, carried = state
-        ladder, out = self.ladder, []
-        price = ladder.price
+        out: list = []
+        pc = self.prices(cycle)
         for p in range(len(self.preferences)):
             acts_p: tuple[_Act, ...] = () if p == pref else (("preference", cycle, self.name, p),)
             for renewed, start_carried, base_tier, extra in self._renewals(tier, p, carried, cycle):
                 options = [(renewed, 0, ())]
                 if not extra:  # an upgrade by hand right after a downgrade is never better
                     for u in range(renewed + 1, self.caps[cycle - 1] + 1):
-                        charge = _cents(price(u, cycle) - price(renewed, cycle))
-                        options.append((u, charge, (("upgrade", cycle, self.name, u),)))
+                        options.append((u, pc[u] - pc[renewed], (("upgrade", cycle, self.name, u),)))
                 elif extra[0][0] == "reset":  # SMS, rollover: down then up drops carried credits
                     options = []
                     for u in range(tier, max(self.caps[cycle - 1], tier) + 1):
-                        charge = _cents(price(u, cycle) - price(renewed, cycle))
+                        charge = pc[u] - pc[renewed]
                         options.append(
                             (
                                 u,
@@ -211,7 +228,7 @@ class _Channel:
                             )
                         )
                     extra = ()
-                base = _cents(price(base_tier, cycle))
+                base = pc[base_tier]
                 for t, charge, acts_u in options:
                     end, charges, lost, carried_out = self.sending(t, p, start_carried, cycle)
                     bill = base + charge + charges
@@ -430,12 +447,12 @@ def _channels(scenario: Scenario, book: PriceBook) -> tuple[_Channel, _Channel, 
     s_caps = (s_top,) * n
     mail = _Channel(
         "email", email, EMAIL_PREFERENCES, tuple(u.email_sends for u in usage), before, active,
-        policy.flex_fee_basis, False, _micro(scenario.revenue_per_email_usd), e_caps, n, {},
+        policy.flex_fee_basis, False, _micro(scenario.revenue_per_email_usd), e_caps, n, {}, {},
     )  # fmt: skip
     text = _Channel(
         "sms", sms, SMS_PREFERENCES, tuple(u.sms_credits for u in usage), before, active,
         policy.flex_fee_basis, policy.sms_rollover, _micro(scenario.revenue_per_sms_credit_usd),
-        s_caps, n, {},
+        s_caps, n, {}, {},
     )  # fmt: skip
     e_start = (
         email.cover(plan)[0],

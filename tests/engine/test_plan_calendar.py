@@ -252,13 +252,26 @@ def test_sms_calendar_is_the_cheapest_of_every_schedule(case):
     check_against_every_schedule(scenario, book, email_moves=False)
 
 
-@slow(6)
-@given(scenarios(3, 2, 2))
-def test_both_channels_calendar_is_the_cheapest_of_every_schedule(case):
+SIX_DECIMALS = st.integers(1, 99_999).map(lambda m: Decimal(m) / 1_000_000)
+WHOLE_CENTS = st.integers(0, 10).map(lambda c: Decimal(c) / 100)
+
+
+@slow(5)
+@given(scenarios(3, 2, 2), SIX_DECIMALS, SIX_DECIMALS)
+def test_both_channels_calendar_is_the_cheapest_of_every_schedule_six_decimal_revenues(case, e, s):
     """Both channels at once (email 3 tiers, SMS 2, 2 cycles): the shared action budget and
-    the per-cycle cent rounding of lost revenue over both channels (six-decimal revenues run
-    the joint DP)."""
+    lost revenue rounded once per cycle over both channels (the joint DP)."""
     scenario, book = case
+    scenario = scenario.model_copy(update={"revenue_per_email_usd": e, "revenue_per_sms_credit_usd": s})
+    check_against_every_schedule(scenario, book)
+
+
+@slow(5)
+@given(scenarios(3, 2, 2), WHOLE_CENTS, WHOLE_CENTS)
+def test_both_channels_calendar_is_the_cheapest_of_every_schedule_whole_cent_revenues(case, e, s):
+    """The same with revenues in whole cents: the per-channel DPs combined by min-plus."""
+    scenario, book = case
+    scenario = scenario.model_copy(update={"revenue_per_email_usd": e, "revenue_per_sms_credit_usd": s})
     check_against_every_schedule(scenario, book)
 
 
@@ -445,7 +458,7 @@ def bundled_scenarios(draw):
     return scenario, BOOK
 
 
-@slow(40)
+@slow(100)
 @given(bundled_scenarios())
 def test_every_named_setting_is_a_calendar_so_the_floor_is_never_above_it(case):
     """Each named setting replays as a calendar (the same bill and lost revenue through
