@@ -298,6 +298,36 @@ def test_six_decimal_revenues_on_both_channels_round_lost_revenue_once_per_cycle
     assert calendar.best.total_with_lost_usd == Decimal("0.02")  # nothing is cheaper than $0.01
 
 
+def test_the_joint_rounding_finds_a_saving_the_per_channel_rounding_cannot_see():
+    """Rounded per channel, blocking 1 email and 1 credit at $0.0049 each is free; rounded once
+    over both channels (section 3.6), it is $0.01 a cycle. Prices halve from cycle 2, so both
+    email tiers then cost $0.01 and an upgrade by hand is free: it saves a cent that rounding
+    per channel cannot see (both schedules cost $0.02 that way)."""
+    book = PriceBook(
+        email_tiers=(
+            EmailTier(max_profiles=250, monthly_price_usd=Decimal("0.01"), monthly_email_sends=500),
+            EmailTier(max_profiles=500, monthly_price_usd=Decimal("0.02"), monthly_email_sends=5000),
+        ),
+        sms_tiers=(SmsTier(monthly_credits=1000, monthly_price_usd=Decimal("0.01")),),
+    )
+    scenario = Scenario(
+        start=Start(active_profiles=100),
+        usage=[UsageCycle(active_profiles=100, email_sends=501, sms_credits=1)] * 2,
+        price_change=PriceChange(pct=Decimal("-50"), from_cycle=2),
+        revenue_per_email_usd=Decimal("0.0049"),
+        revenue_per_sms_credit_usd=Decimal("0.0049"),
+    )
+    calendar = check_against_every_schedule(scenario, book)
+    assert calendar.steps[0].total_with_lost_usd == Decimal("0.04")
+    assert calendar.best.total_with_lost_usd == Decimal("0.03")
+    # ties on bill + lost go to the lower bill: the upgrade waits for cycle 2's lower prices
+    assert calendar.best.actions == (Action(cycle=2, channel="email", action="upgrade", plan=500),)
+    assert (calendar.best.total_usd, calendar.best.lost_revenue_usd) == (
+        Decimal("0.02"),
+        Decimal("0.01"),
+    )
+
+
 # ---------------------------------------------------------------- the sample account
 
 
