@@ -39,6 +39,7 @@ gives them for a whole schedule, with each upgrade's charge read from its replay
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -417,13 +418,21 @@ def _when(a: Action) -> tuple[int, int, bool]:
     return (a.cycle, _ORDER[a.action], a.channel != "email")
 
 
-def calendar_setting(scenario: Scenario, actions: tuple[Action, ...]) -> Setting:
-    """The setting that replays `actions`: the scenario's preferences, its downgrades left out."""
-    policy = scenario.policy
-    ordered = tuple(sorted(actions, key=_when))
+def calendar_start(setting: Setting, actions: Sequence[Action]) -> Setting:
+    """The setting that replays `actions` from `setting`: its preferences (where the calendar
+    starts), its own downgrades left out (a calendar requests its own), the actions in date
+    order. One place for the calendar and its run over the ranges (engine.uncertainty)."""
     return Setting(
-        email=policy.email, sms=policy.sms, auto_downgrade=policy.auto_downgrade, actions=ordered
+        email=setting.email,
+        sms=setting.sms,
+        auto_downgrade=setting.auto_downgrade,
+        actions=tuple(sorted(actions, key=_when)),
     )
+
+
+def calendar_setting(scenario: Scenario, actions: Sequence[Action]) -> Setting:
+    """The setting that replays `actions` on `scenario`: calendar_start from its policy."""
+    return calendar_start(scenario.policy.setting, actions)
 
 
 def _start_preference(table, preference: Preference, auto: bool) -> int:
