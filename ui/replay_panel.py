@@ -10,8 +10,10 @@ history: the loaded usage (which the other pages run on) is never changed.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 import pandas as pd
 import streamlit as st
@@ -25,7 +27,7 @@ from engine.history import HistoryMonth, UsageHistory, month_label
 from engine.models import MAX_PRICE_USD, PriceBook, Scenario, SimulationResult, Start, UsageCycle
 from engine.replay import Replay
 from engine.whatif import WhatIf
-from ui import charts, report
+from ui import charts, report, state
 from ui import whatif_schema as schema
 from ui.safe import plain
 
@@ -428,6 +430,36 @@ def projection_check(r: Replay, k: int) -> None:
     st.info(say(check.summary), icon=":material/troubleshoot:")
 
 
+def replay_request(
+    history: UsageHistory,
+    whatif: WhatIf,
+    book: PriceBook | None,
+    email: int | None,
+    sms: int | None,
+    k: int,
+) -> str:
+    """What the page replayed as the JSON `python -m engine replay` and POST /v1/replay read:
+    the history with the bills in use, the what-if, the start plans and the months held out
+    (with the book if edited), so the command gives the page's numbers."""
+    request = json.loads(report.request_download(history, whatif, book))
+    if email is not None:
+        request["email_plan_profiles"] = email
+    if sms is not None:
+        request["sms_plan_credits"] = sms
+    request["check_months"] = k
+    return json.dumps(request, indent=2)
+
+
+def download(history: UsageHistory, whatif: WhatIf, book: PriceBook, email, sms, k: int) -> None:
+    """Built only when clicked (a callable)."""
+    edited = book if state.book_is_edited() else None
+    st.download_button(
+        "Replay request (JSON for python -m engine replay)",
+        partial(replay_request, history, whatif, edited, email, sms, k),
+        "klaviyo-replay.json", "application/json", key="lb_dl_request", on_click="ignore",
+    )  # fmt: skip
+
+
 def look_back(history: UsageHistory, book: PriceBook, fitted: Fit) -> None:
     """The whole page below its title: inputs, then the three sections, from one replay."""
     whatif = explore_whatif(history, book, fitted)
@@ -459,3 +491,4 @@ def look_back(history: UsageHistory, book: PriceBook, fitted: Fit) -> None:
     with lines:
         invoices(result, bills)
     projection_check(result, k)
+    download(bills.history, whatif, book, email, sms, k)

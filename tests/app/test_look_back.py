@@ -14,7 +14,7 @@ from engine.explain import explain_change
 from engine.history import HistoryMonth, LoadedUsage, UsageHistory, add_months, month_label
 from engine.models import Assumptions, Policy, Scenario, Start, UsageCycle
 from engine.price_book import load_price_book
-from engine.replay import replay
+from engine.replay import parse_replay_request, replay, replay_json
 from engine.settings import SETTINGS
 from engine.simulate import simulate
 from tests.app.conftest import ROOT
@@ -408,3 +408,32 @@ def test_why_a_replayed_months_bill_differs_is_explain_changes(app):
     change = explain_change(scenario.model_copy(update={"policy": flex.policy}), book, flex.result, 7)
     assert list(table_with(app, "Reason")["Item"]) == [x.item for x in change.lines] + ["Whole bill"]
     assert change.summary in [text(m.value) for m in app.markdown]
+
+
+def test_the_replay_request_download_gives_the_pages_numbers_through_the_cli_contract(app):
+    on_look_back(app)
+    edit_bills(app, {1: 520.0})
+    app.selectbox(key=panel.EMAIL_PLAN).set_value(25_000).run()
+    app.segmented_control(key=panel.CHECK).set_value(6).run()
+    assert not app.exception
+    assert [b.label for b in app.download_button] == [
+        "Replay request (JSON for python -m engine replay)"
+    ]
+    whatif, history = sample_whatif()
+    text_ = panel.replay_request(with_bills(history, {1: "520"}), whatif, None, 25_000, None, 6)
+    answer = replay_json(parse_replay_request(text_))  # what `python -m engine replay` prints
+    assert answer["email_plan_profiles"] == 25_000 and answer["check"]["months_held_out"] == 6
+    assert shown_replay(app) == {
+        o["label"]: (
+            Decimal(o["total_usd"]), Decimal(o["lost_revenue_usd"]), Decimal(o["total_with_lost_usd"])
+        )
+        for o in answer["comparison"]["outcomes"]
+    }  # fmt: skip
+    (line,) = answer["invoices"]
+    table = table_with(app, "Difference")
+    assert list(table["Month"]) == ["Jun 2025"]
+    assert dollars(table["Difference"][0]) == Decimal(line["difference_usd"])
+    shown_check = table_with(app, "Bill projected")
+    assert [dollars(x) for x in shown_check["Bill projected"]] == [
+        Decimal(m["projected_bill_usd"]) for m in answer["check"]["months"]
+    ]
