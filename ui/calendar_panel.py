@@ -10,8 +10,8 @@ futures, so they follow the uncertainty panel's rule: computed at once on this p
 input and on new data, and after a slider move only once the what-if has settled (a timer tick
 that finds it unchanged for SETTLE_S); until then the previous ranges are drawn, marked.
 
-The calendar itself is computed on every results rerun when it is quick enough (CALENDAR_NOW;
-measured in the report of issue 12), else it follows the same settle rule.
+The calendar itself follows the same rule: plan_calendar takes ~150 ms on the sample's 12
+months and ~1 s / ~2 s on 24 / 36 (issue 12's report), too slow to run inside a slider move.
 """
 
 from __future__ import annotations
@@ -39,13 +39,12 @@ from ui.whatif_schema import CYCLE_DAY, PATHS, PLAN_K, PLAN_K_CHOSEN, SEED, SURE
 PANEL = "calendar"  # the fragment's key
 TICK_S = 1.5  # how often the panel checks whether the what-if has settled
 SETTLE_S = 1.0
-CALENDAR_NOW = True  # the calendar is computed within a slider move (quick enough: see docstring)
 
 SHOWN = "calendar_shown"  # (ask, PlanCalendar, data): the calendar drawn
 RANGES_SHOWN = "calendar_ranges_shown"  # (ask, CalendarRanges | None, data)
 SEEN = "calendar_seen"  # (ask, since when): the what-if the panel last saw
 NOW = "calendar_now"  # set by the panel's own input: recompute on this run, do not wait
-COMPUTES = "calendar_ranges_computes"  # how many times this session ran the ranges (tests read it)
+COMPUTES = "calendar_computes"  # how many times this session worked out a calendar (tests read it)
 MOVING = "The what-if is moving: this check updates once it settles."
 
 PREFERENCE_WORDS = {
@@ -288,7 +287,6 @@ def draw_ranges(
     ask = _fingerprint(history, book, whatif, ranges, paths, seed, chosen.actions)
 
     def compute():
-        st.session_state[COMPUTES] = st.session_state.get(COMPUTES, 0) + 1
         try:
             with st.spinner("Checking the calendar over the futures…"):
                 return uncertainty.calendar_ranges(
@@ -301,9 +299,15 @@ def draw_ranges(
     if isinstance(result, Exception):
         failed("How the calendar's saving holds up over the futures", result)
         return
-    st.info(text(result.sentence), icon=":material/insights:")
+    st.info(text(result.summary), icon=":material/insights:")
+    low, likely, high = result.saving_usd
     st.caption(
-        f'{result.paths:,} futures, seed {result.seed}, from the ranges of "How sure is the answer?" below.'
+        text(
+            f"Saving against your setting over {result.paths:,} futures (seed {result.seed}): "
+            f"{usd(low)} / {usd(likely)} / {usd(high)} (P10 / P50 / P90); no dearer than your "
+            f"setting in {100 * result.p_no_dearer_than_current:.0f}% of them. The futures are "
+            'drawn from the ranges of "How sure is the answer?" below.'
+        )
     )
     if stale:
         st.caption(MOVING)
@@ -322,19 +326,14 @@ def calendar_panel(
     now = st.session_state.pop(NOW, False)
 
     def compute():
+        st.session_state[COMPUTES] = st.session_state.get(COMPUTES, 0) + 1
         try:
-            return plan_calendar(run.scenario, book, months=months, current=whatif.current_setting)
+            with st.spinner("Working out the cheapest calendar…"):
+                return plan_calendar(run.scenario, book, months=months, current=whatif.current_setting)
         except Exception as e:  # any engine error: a plain message, never a traceback
             return e
 
-    if CALENDAR_NOW:
-        shown = st.session_state.get(SHOWN)
-        if shown is None or shown[0] != ask:
-            shown = (ask, compute(), data)
-            st.session_state[SHOWN] = shown
-        calendar, stale = shown[1], False
-    else:
-        calendar, stale = _settled(SHOWN, ask, data, now, settled, compute)
+    calendar, stale = _settled(SHOWN, ask, data, now, settled, compute)
     if isinstance(calendar, Exception):
         failed("The plan calendar", calendar)
         return
