@@ -14,7 +14,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from engine.history import UsageHistory
+from engine.history import UsageHistory, add_months
 from engine.models import PriceBook
 from engine.warnings_ahead import BreachWarning, warnings_ahead
 from engine.whatif import WhatIf
@@ -61,8 +61,14 @@ def warnings_panel(
     coming = [w for w in result.warnings if w.days_away >= 0]
     past = len(result.warnings) - len(coming)
     setting = SETTING_LABELS.get(whatif.current_setting, whatif.current_setting)
-    if not coming:
+    last_month = f"{add_months(history.last.month, whatif.growth.horizon):%b %Y}"
+    if not coming and not past:
         st.success(empty_text(whatif.growth.horizon), icon=":material/check_circle:")
+    elif not coming:
+        st.success(
+            text(f"No further limit is reached from today to the end of {last_month}."),
+            icon=":material/check_circle:",
+        )
     else:
         first = coming[0]
         st.warning(
@@ -73,7 +79,11 @@ def warnings_panel(
             icon=":material/notifications:",
         )
         st.table(warnings_frame(coming), hide_index=True)
-    note = f" {past} more fell before today." if past else ""
+    note = (
+        f" {past} warning{'s' if past != 1 else ''} of this projection fell before today."
+        if past
+        else ""
+    )
     st.caption(
         text(
             f"Today is {day_text(today)}; the first projected cycle starts on "
