@@ -21,6 +21,7 @@ LABELS = {
     "email_sends": "Emails sent",
     "sms_credits": "SMS credits used",
     "sms_sent": "SMS messages sent",
+    "invoice_usd": "Invoice (USD)",
 }
 SYNONYMS = {
     "month": [
@@ -65,6 +66,27 @@ SYNONYMS = {
         "sms_credits",
     ],
     "sms_sent": ["sms sent", "sms messages", "sms messages sent", "texts sent", "sms"],
+    # What Klaviyo billed for the month (optional; the replay sets it against the engine). Whole
+    # header names only, so "SMS billed" or "Emails billed" never match; each also with its unit.
+    "invoice_usd": [
+        *(
+            f"{name}{unit}"
+            for name in (
+                "invoice",
+                "invoice total",
+                "invoice amount",
+                "amount billed",
+                "amount charged",
+                "billed",
+                "bill",
+                "total billed",
+                "total charged",
+                "charged",
+            )
+            for unit in ("", " usd", " (usd)", " ($)", " in usd")
+        ),
+        "invoice_usd",
+    ],
 }
 
 

@@ -334,6 +334,52 @@ def parse_count(raw: str, style: NumberStyle, row: int, column: str, round_up: b
     return int(value.to_integral_value(rounding=ROUND_CEILING if round_up else ROUND_HALF_UP))
 
 
+_CURRENCY = re.compile(r"^(?:US\$|USD|\$)\s*|\s*(?:USD|\$)$", re.IGNORECASE)
+CENT = Decimal("0.01")
+
+
+def money_text(raw: str) -> str:
+    """A money cell without its dollar sign or USD (before or after), for the number style."""
+    return _CURRENCY.sub("", raw.strip())
+
+
+def parse_money(raw: str, style: NumberStyle, row: int, column: str) -> Decimal | None:
+    """An amount in US dollars from a cell (`$1,234.50`, `1.234,50 USD`), in the file's number
+    style; None when the cell is empty (no invoice for that month). Cost bounded as parse_count."""
+    text = raw.strip()
+    if not text:
+        return None
+    if len(text) > MAX_NUMBER_CHARS:
+        raise UsageFileError(
+            f"Row {row}, column {column}: {shown(text)} is {len(text)} characters long, too long for "
+            "an amount. Write it in dollars and cents, like 1234.50."
+        )
+    body = _SPACES.sub("", money_text(text))
+    sign = body[:1] if body[:1] in "+-" else ""
+    body = body[len(sign) :]
+    int_part, dec_mark, frac = body.partition(style.decimal)
+    if style.thousands in int_part:
+        if not _GROUPED[style.thousands].fullmatch(int_part):
+            int_part = "x"  # refused just below
+        int_part = int_part.replace(style.thousands, "")
+    if not re.fullmatch(r"\d+", int_part) or (dec_mark and not re.fullmatch(r"\d+", frac)):
+        raise UsageFileError(
+            f"Row {row}, column {column}: {shown(text)} is not an amount in dollars. Write it like "
+            f"{'1234,50' if style.decimal == ',' else '1234.50'}, with or without a $ sign."
+        )
+    value = Decimal(f"{sign}{int_part}.{frac or 0}")
+    if value < 0:
+        raise UsageFileError(
+            f"Row {row}, column {column}: {shown(text)} is negative; an invoice is 0 or more."
+        )
+    if value != value.quantize(CENT):
+        raise UsageFileError(
+            f"Row {row}, column {column}: {shown(text)} has more than 2 decimals; write the amount "
+            "in dollars and cents."
+        )
+    return value.quantize(CENT)
+
+
 def _style_hint(style: NumberStyle) -> str:
     if style.decimal == ",":
         return " This file uses a comma as the decimal mark; write counts without decimals."

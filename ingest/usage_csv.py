@@ -11,6 +11,11 @@ Klaviyo's Billing > Account usage export (`Billing Cycle Start, Billing Cycle En
 Profiles, Emails Sent, SMS Sent, SMS Credits Used`, US dates, newest first) loads without a
 mapping step; SMS credits are preferred over SMS sent; rows are sorted oldest first.
 
+An optional column of what Klaviyo billed each month (`invoice_usd`, or a header such as
+"Invoice", "Amount billed", "Bill (USD)"; Klaviyo's export has none) is read as money in the
+file's number style (a `$` or `USD` is allowed; an empty cell is a month without an invoice) and
+carried into `HistoryMonth.invoice_usd` for the replay.
+
 Every fault is a `UsageFileError` whose message names the row (spreadsheet numbering: the header
 is row 1) and the column, what was found, and what to do.
 """
@@ -21,6 +26,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
 
@@ -34,8 +40,10 @@ from ingest.detect import (
     decode,
     detect_delimiter,
     detect_number_style,
+    money_text,
     normalise_newlines,
     parse_count,
+    parse_money,
     read_records,
     shown,
 )
@@ -155,8 +163,14 @@ def _history_months(
     rows: Rows, months: list[date], columns: Columns, notes: list[str]
 ) -> dict[date, tuple[int, HistoryMonth]]:
     """Each row's counts as one month of history (with its row number); a month twice is refused."""
+    invoice = "invoice_usd" in columns.index
     style = detect_number_style(
         [(n, columns.names[k], columns.cell(c, k)) for n, c in rows for k in columns.counts]
+        + [
+            (n, columns.names["invoice_usd"], money_text(columns.cell(c, "invoice_usd")))
+            for n, c in rows
+            if invoice
+        ]
     )
     if style.note:
         notes.append(style.note)
@@ -177,14 +191,25 @@ def _history_months(
             )
             for k in columns.counts
         }
-        by_month[month] = (number, _history_month(month, values, number, cells, columns))
+        billed = (
+            parse_money(columns.cell(cells, "invoice_usd"), style, number, columns.names["invoice_usd"])
+            if invoice
+            else None
+        )
+        by_month[month] = (number, _history_month(month, values, billed, number, cells, columns))
     return by_month
 
 
 def _history_month(
-    month: date, values: dict[str, int], number: int, cells: list[str], columns: Columns
+    month: date,
+    values: dict[str, int],
+    invoice: Decimal | None,
+    number: int,
+    cells: list[str],
+    columns: Columns,
 ) -> HistoryMonth:
-    """One month of history; a count beyond the engine's own bounds names its row and column."""
+    """One month of history; a count (or an invoice) beyond the engine's own bounds names its
+    row and column."""
     credits_key = columns.credits_key
     try:
         return HistoryMonth(
@@ -192,6 +217,7 @@ def _history_month(
             active_profiles=values["active_profiles"],
             email_sends=values["email_sends"],
             sms_credits=values[credits_key] if credits_key else 0,
+            invoice_usd=invoice,
         )
     except ValidationError as e:  # the engine's own bounds (engine/models.py)
         err = e.errors()[0]
@@ -249,10 +275,15 @@ def read_usage_file(path: Path) -> LoadedUsage:
 
 
 def history_csv(history: UsageHistory) -> str:
-    """The history in the canonical format (what a download or a re-upload uses)."""
+    """The history in the canonical format (what a download or a re-upload uses); with an
+    `invoice_usd` column when any month carries what Klaviyo billed (empty where none)."""
+    invoices = any(m.invoice_usd is not None for m in history.months)
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
-    w.writerow(CANONICAL)
+    w.writerow([*CANONICAL, "invoice_usd"] if invoices else CANONICAL)
     for m in history.months:
-        w.writerow([f"{m.month:%Y-%m}", m.active_profiles, m.email_sends, m.sms_credits])
+        row = [f"{m.month:%Y-%m}", m.active_profiles, m.email_sends, m.sms_credits]
+        if invoices:
+            row.append("" if m.invoice_usd is None else f"{m.invoice_usd:.2f}")
+        w.writerow(row)
     return out.getvalue()

@@ -85,7 +85,7 @@ def _ask_mapping(need: ColumnMappingNeeded, digest: str) -> None:
     st.warning(plain(str(need), MESSAGE_CHARS), icon=":material/table_view:")
     options = [NONE, *(h for h in need.headers if h)]  # selectbox options are plain text
     choice = {}
-    for key in (*REQUIRED, "sms_credits"):
+    for key in (*REQUIRED, "sms_credits", "invoice_usd"):
         guess = need.guess.get(key)
         choice[key] = st.selectbox(
             LABELS[key],
