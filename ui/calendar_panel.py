@@ -205,7 +205,8 @@ def vs_floor_sentence(calendar: PlanCalendar, current: str) -> str:
 
 def failed(what: str, e: Exception) -> None:
     """An engine error as a plain message: the rest of the page stays."""
-    reason = str(e) if isinstance(e, ValueError) and str(e) else type(e).__name__
+    # A ValueError says what is wrong with the inputs (its first line); anything else, its kind.
+    reason = str(e).splitlines()[0] if isinstance(e, ValueError) and str(e) else type(e).__name__
     st.error(
         plain(
             f"{what} could not be worked out for these inputs ({reason}). The rest of the page is unaffected."
