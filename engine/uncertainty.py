@@ -39,6 +39,10 @@ equally by the tied settings, so the shares sum to 1 and no setting wins a tie b
 its regret against the best setting of each path (mean and P90), and the fan of the cumulative
 bill for the recommended and the current setting. The recommended setting is the comparison's
 on the likely path, so with collapsed ranges everything equals today's single-path answer.
+
+**The calendar** (`calendar_ranges`): a calendar of dated actions found on the likely path
+(engine.plan_calendar) billed on the same futures, path by path against the current setting
+and the cheapest named setting (docs/billing-rules.md section 7, "The calendar over the ranges").
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from pydantic import ConfigDict, Field, ValidationError, model_validator
@@ -60,16 +64,20 @@ from engine.growth import (
     PEAK_RANGE,
     Fit,
     Growth,
+    Projection,
     _emails_per_profile,
     fit,
 )
 from engine.history import UsageHistory, add_months
 from engine.models import (
     MAX_CREDITS,
+    MAX_HORIZON,
     MAX_PROFILES,
     MAX_SENDS,
+    Action,
     Frozen,
     Money,
+    Policy,
     PriceBook,
     Scenario,
     Setting,
@@ -461,6 +469,38 @@ def robustness(result_settings: Sequence[SettingRange], recommended: str, paths:
     return f"{r.label} is cheapest in {share} of {futures}; {tail} (bill + lost revenue)."
 
 
+class Futures(NamedTuple):
+    """The sampled futures of one request, billed: the likely path's projection and scenario,
+    then every named setting (SETTINGS' order) and, when given, the calendar (last column)."""
+
+    projection: Projection
+    scenario: Scenario
+    bills: PathBills
+
+
+def futures(
+    history: UsageHistory,
+    book: PriceBook,
+    whatif: WhatIf,
+    ranges: Ranges,
+    paths: int,
+    seed: int,
+    calendar: Setting | None = None,
+) -> Futures:
+    """Sample `paths` futures from `ranges` around `whatif` (seeded) and bill each named setting
+    (and `calendar`) on every one with the vector engine: what both summaries read."""
+    if not 1 <= paths <= MAX_PATHS:
+        raise ValueError(f"paths: must be 1 to {MAX_PATHS:,}, got {paths}")
+    likely = whatif.growth.model_copy(update={n: getattr(ranges, n).likely for n in DRIVERS})
+    projection, scenario = scenario_for(history, whatif.model_copy(update={"growth": likely}))
+    billed = [(n.key, n.setting) for n in SETTINGS.values()]
+    if calendar is not None:
+        _within_horizon(scenario, calendar)
+        billed.append((CALENDAR_KEY, calendar))
+    usage = project_paths(history, whatif.growth, sample_drivers(ranges, paths, seed))
+    return Futures(projection, scenario, bill_paths(scenario, book, usage, billed))
+
+
 def run_uncertainty(
     history: UsageHistory,
     book: PriceBook,
@@ -471,23 +511,23 @@ def run_uncertainty(
 ) -> UncertaintyResult:
     """Sample `paths` futures from `ranges` around `whatif`, bill every named setting on each,
     and summarise (module docstring). Deterministic for a given seed."""
-    if not 1 <= paths <= MAX_PATHS:
-        raise ValueError(f"paths: must be 1 to {MAX_PATHS:,}, got {paths}")
-    likely = whatif.growth.model_copy(update={n: getattr(ranges, n).likely for n in DRIVERS})
-    likely_whatif = whatif.model_copy(update={"growth": likely})
-    projection, scenario = scenario_for(history, likely_whatif)
+    return settings_summary(futures(history, book, whatif, ranges, paths, seed), book, whatif, seed)
+
+
+def settings_summary(f: Futures, book: PriceBook, whatif: WhatIf, seed: int) -> UncertaintyResult:
+    """Percentiles, shares of cheapest, regret and fans of the named settings over `f`."""
     comparison = compare(
-        scenario, book, projection.months, schedule=False, current=whatif.current_setting
+        f.scenario, book, f.projection.months, schedule=False, current=whatif.current_setting
     )
     recommended, current = comparison.cheapest_with_lost, whatif.current_setting
-
-    usage = project_paths(history, whatif.growth, sample_drivers(ranges, paths, seed))
     named = list(SETTINGS.values())
-    bills = bill_paths(scenario, book, usage, [(n.key, n.setting) for n in named])
-    with_lost = bills.total_cents + bills.lost_cents
+    k = len(named)
+    bills = f.bills
+    total, paths = bills.total_cents[:, :k], len(bills.total_cents)
+    with_lost = total + bills.lost_cents[:, :k]
     regret = with_lost - with_lost.min(axis=1, keepdims=True)
     share = _p_cheapest(with_lost)
-    bill_p, lost_p, regret_p = _pct(bills.total_cents), _pct(with_lost), _pct(regret)
+    bill_p, lost_p, regret_p = _pct(total), _pct(with_lost), _pct(regret)
     rows = tuple(
         SettingRange(
             key=n.key,
@@ -500,17 +540,7 @@ def run_uncertainty(
         )
         for j, n in enumerate(named)
     )
-    fans = []
-    for key in dict.fromkeys((recommended, current)):
-        j = bills.keys.index(key)
-        q = _pct(bills.cumulative_cents[:, j, :])
-        fans.append(
-            Fan(
-                key=key,
-                label=SETTINGS[key].label,
-                **{f"p{p}": tuple(_usd(v) for v in q[i]) for i, p in enumerate(PERCENTILES)},
-            )
-        )
+    fans = tuple(_fan(bills, key, SETTINGS[key].label) for key in dict.fromkeys((recommended, current)))
     return UncertaintyResult(
         paths=paths,
         seed=seed,
@@ -518,8 +548,182 @@ def run_uncertainty(
         settings=rows,
         recommended=recommended,
         current=current,
-        fans=tuple(fans),
+        fans=fans,
         robustness=robustness(rows, recommended, paths),
+    )
+
+
+def _fan(bills: PathBills, key: str, label: str) -> Fan:
+    q = _pct(bills.cumulative_cents[:, bills.keys.index(key), :])
+    return Fan(
+        key=key,
+        label=label,
+        **{f"p{p}": tuple(_usd(v) for v in q[i]) for i, p in enumerate(PERCENTILES)},
+    )
+
+
+# ---------------------------------------------------------------- the calendar over the ranges
+
+CALENDAR_KEY = "calendar"
+CALENDAR_LABEL = "The plan calendar"
+
+
+class BillRange(Frozen):
+    key: str
+    label: str
+    bill_usd: tuple[Money, Money, Money] = Field(description="P10, P50, P90 of the horizon bill")
+    with_lost_usd: tuple[Money, Money, Money] = Field(description="P10, P50, P90 of bill + lost revenue")
+
+
+class CalendarRanges(Frozen):
+    """How a calendar of actions (found on the likely path) holds up over the sampled futures:
+    the same futures as run_uncertainty for the same seed, every figure path by path."""
+
+    paths: int
+    seed: int
+    percentiles: tuple[int, int, int]
+    actions: tuple[Action, ...]
+    calendar: BillRange = Field(description="the calendar, from the current setting's preferences")
+    settings: tuple[BillRange, ...] = Field(description="each named setting, in SETTINGS' order")
+    current: str
+    saving_usd: tuple[Money, Money, Money] = Field(
+        description="P10, P50, P90 of the current setting's bill + lost revenue minus the "
+        "calendar's, path by path (negative: the calendar costs more)"
+    )
+    saving_vs_best_usd: tuple[Money, Money, Money] = Field(
+        description="P10, P50, P90 of the cheapest named setting's bill + lost revenue minus the "
+        "calendar's, path by path (the setting may differ from path to path)"
+    )
+    p_no_dearer_than_current: float = Field(
+        description="share of paths where the calendar's bill + lost revenue is at most the "
+        "current setting's"
+    )
+    p_no_dearer_than_best: float = Field(
+        description="share of paths where it is at most the cheapest named setting's"
+    )
+    fan: Fan = Field(description="the calendar's cumulative bill")
+    summary: str
+
+
+def calendar_start(current: Setting, actions: Sequence[Action]) -> Setting:
+    """The setting that replays `actions`: the current setting's preferences (what the calendar
+    starts from), its own downgrades left out (a calendar requests its own), as
+    engine.plan_calendar.calendar_setting."""
+    return Setting(
+        email=current.email,
+        sms=current.sms,
+        auto_downgrade=current.auto_downgrade,
+        actions=tuple(actions),
+    )
+
+
+def _within_horizon(scenario: Scenario, setting: Setting) -> None:
+    """The scenario's own check of the actions' cycles (an action beyond the horizon, a
+    downgrade in the last cycle): a ValueError naming the action."""
+    policy = Policy.compose(setting, scenario.policy.assumptions)
+    try:
+        Scenario.model_validate({**dict(scenario), "policy": policy})
+    except ValidationError as e:
+        raise ValueError(describe(e).removeprefix("policy.")) from None
+
+
+def calendar_ranges(
+    history: UsageHistory,
+    whatif: WhatIf,
+    ranges: Ranges,
+    actions: Sequence[Action],
+    paths: int = 10_000,
+    seed: int = 0,
+    book: PriceBook | None = None,
+) -> CalendarRanges:
+    """Bill the calendar `actions` (dated by cycle, found on the likely path) on the futures
+    run_uncertainty samples for the same seed, next to every named setting, and say how its
+    saving against the current setting holds up. `book` None: the bundled price book."""
+    if whatif.current_setting not in SETTINGS:
+        raise ValueError(f"whatif.current_setting: must be one of {', '.join(SETTINGS)}")
+    book = book or load_price_book()
+    setting = calendar_start(SETTINGS[whatif.current_setting].setting, actions)
+    f = futures(history, book, whatif, ranges, paths, seed, setting)
+    return calendar_summary(f, setting.actions, whatif.current_setting, seed)
+
+
+def calendar_summary(f: Futures, actions: tuple[Action, ...], current: str, seed: int) -> CalendarRanges:
+    """The calendar's figures over `f` (its bills' last column), path by path against the
+    current setting and the cheapest named setting of each path (bill + lost revenue)."""
+    bills, k = f.bills, len(SETTINGS)
+    with_lost = bills.total_cents + bills.lost_cents
+    mine = with_lost[:, k]
+    theirs = with_lost[:, bills.keys.index(current)]
+    best = with_lost[:, :k].min(axis=1)
+    bill_p, lost_p = _pct(bills.total_cents), _pct(with_lost)
+
+    def row(j: int, key: str, label: str) -> BillRange:
+        return BillRange(
+            key=key,
+            label=label,
+            bill_usd=tuple(_usd(v) for v in bill_p[:, j]),
+            with_lost_usd=tuple(_usd(v) for v in lost_p[:, j]),
+        )
+
+    paths = len(mine)
+    saving = tuple(_usd(v) for v in _pct(theirs - mine))
+    p_current = float((mine <= theirs).mean())
+    p_best = float((mine <= best).mean())
+    return CalendarRanges(
+        paths=paths,
+        seed=seed,
+        percentiles=PERCENTILES,
+        actions=actions,
+        calendar=row(k, CALENDAR_KEY, CALENDAR_LABEL),
+        settings=tuple(row(j, n.key, n.label) for j, n in enumerate(SETTINGS.values())),
+        current=current,
+        saving_usd=saving,
+        saving_vs_best_usd=tuple(_usd(v) for v in _pct(best - mine)),
+        p_no_dearer_than_current=p_current,
+        p_no_dearer_than_best=p_best,
+        fan=_fan(bills, CALENDAR_KEY, CALENDAR_LABEL),
+        summary=calendar_sentence(
+            paths, len(actions), SETTINGS[current].label, saving, p_current, p_best
+        ),
+    )
+
+
+def _money(amount: Decimal) -> str:
+    return f"${amount:,.2f}"
+
+
+def _saving_words(low: Decimal, high: Decimal) -> tuple[str, str]:
+    """P10 to P90 of a saving as words: what it does ("saves $a to $b") and the word before
+    the setting it is measured against."""
+    if low == high:
+        if low == 0:
+            return "costs the same", "as"
+        return (f"saves {_money(low)}", "against") if low > 0 else (f"costs {_money(-low)} more", "than")
+    if low >= 0:
+        return f"saves {_money(low)} to {_money(high)}", "against"
+    if high <= 0:
+        return f"costs {_money(-high)} to {_money(-low)} more", "than"
+    return f"ranges from {_money(-low)} dearer to {_money(high)} cheaper", "than"
+
+
+def calendar_sentence(
+    paths: int,
+    n_actions: int,
+    current_label: str,
+    saving: tuple[Decimal, Decimal, Decimal],
+    p_current: float,
+    p_best: float,
+) -> str:
+    """One plain sentence, every figure from the result: the saving's P10 to P90 against the
+    current setting, and how often the calendar is no dearer than it and than the best."""
+    futures_ = f"{paths:,} simulated future{'' if paths == 1 else 's'}"
+    acts = f"{n_actions} action{'' if n_actions == 1 else 's'}"
+    what, word = _saving_words(saving[0], saving[2])
+    span = "P10 to P90, " if paths > 1 else ""  # a point range still speaks for 80% of futures
+    return (
+        f"Over {futures_} the calendar ({acts}) {what} ({span}bill + lost revenue) {word} your "
+        f"setting, {current_label}, and is no dearer than it in {_share(p_current)} of them; "
+        f"it is no dearer than the best named setting in {_share(p_best)}."
     )
 
 
@@ -538,6 +742,12 @@ class UncertaintyRequest(Frozen):
     paths: int = Field(default=10_000, ge=1, le=MAX_PATHS, description=f"1 to {MAX_PATHS:,}")
     seed: int = Field(default=0, ge=0, le=2**63 - 1)
     price_book: PriceBook | None = None
+    actions: tuple[Action, ...] | None = Field(
+        default=None,
+        max_length=6 * MAX_HORIZON,
+        description="a calendar of dated actions (python -m engine plan's): the answer's "
+        "`calendar` says how it holds up over the same futures",
+    )
 
 
 class UncertaintyAnswer(UncertaintyResult):
@@ -545,6 +755,7 @@ class UncertaintyAnswer(UncertaintyResult):
 
     ranges: Ranges
     notes: dict[str, str]
+    calendar: CalendarRanges | None = Field(default=None, description="when actions are given")
 
 
 def parse_request(text: str) -> UncertaintyRequest:
@@ -573,14 +784,24 @@ def uncertainty_json(request: UncertaintyRequest) -> dict[str, Any]:
     else:
         ranges, notes = request.ranges, {}
     book = request.price_book or load_price_book()
+    whatif, calendar = request.whatif, None
+    setting = None
+    if request.actions is not None:
+        try:
+            setting = calendar_start(SETTINGS[whatif.current_setting].setting, request.actions)
+        except ValidationError as e:  # a combination the calendar cannot have
+            raise ScenarioError(describe(e)) from None
     try:
-        result = run_uncertainty(
-            request.history, book, request.whatif, ranges, paths=request.paths, seed=request.seed
-        )
+        f = futures(request.history, book, whatif, ranges, request.paths, request.seed, setting)
     except ValidationError as e:  # a what-if value outside what the scenario accepts
         field, _, message = describe(e).partition(": ")
         raise ScenarioError(f"whatif.{_RENAMED.get(field, field)}: {message}") from None
-    answer = UncertaintyAnswer(**result.model_dump(), ranges=ranges, notes=notes)
+    except ValueError as e:  # an action beyond the horizon
+        raise ScenarioError(str(e)) from None
+    result = settings_summary(f, book, whatif, request.seed)
+    if setting is not None:
+        calendar = calendar_summary(f, setting.actions, whatif.current_setting, request.seed)
+    answer = UncertaintyAnswer(**result.model_dump(), ranges=ranges, notes=notes, calendar=calendar)
     return answer.model_dump(mode="json")
 
 

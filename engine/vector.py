@@ -7,7 +7,10 @@ cents once (after the price change of section 2, rounded per price by the scalar
 `build_ladders`); the flex fee is rounded half-up per flex in integer arithmetic,
 floor((2 x price x bought + sends) / (2 x sends)); lost revenue is counted in micro-dollars
 (revenues have at most 6 decimals) and rounded half-up to cents per cycle. Loops run over the
-cycles only; tier moves use `searchsorted` on the strictly increasing ladders.
+cycles only; tier moves use `searchsorted` on the strictly increasing ladders. A calendar of
+dated actions (engine.models.Action) is billed as `simulate.step` bills it: the preferences are
+per (setting, cycle) tables, a downgrade carries its plan's tier as the floor of its renewal,
+an upgrade by hand runs only in a cycle where some setting has one.
 tests/engine/test_vector.py checks it equals simulate() on every numeric field of every cycle.
 """
 
@@ -21,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from engine.models import (
+    ActionKind,
     CycleBill,
     DowngradeRequest,
     FlexFeeBasis,
@@ -128,41 +132,97 @@ def cover(caps: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 class VSettings(NamedTuple):
-    """S settings as arrays; schedules as (S, H + 2) booleans indexed by cycle."""
+    """S settings as arrays. Everything a calendar of actions can change is per (setting, cycle):
+    (S, H + 2) arrays indexed by cycle (column 0 and H + 1 are never read as a cycle)."""
 
-    email: np.ndarray
+    email: np.ndarray  # preference code in force in each cycle (Setting.preferences)
     sms: np.ndarray
     auto_downgrade: np.ndarray
-    manual_downgrade: np.ndarray
-    email_due: np.ndarray
-    email_cycle_start: np.ndarray
+    manual_downgrade: np.ndarray  # (S,)
+    email_due: np.ndarray  # a manual downgrade is due at the renewal that starts the cycle
+    email_cycle_start: np.ndarray  # ... requested at the cycle start before (cancellable)
     sms_due: np.ndarray
     sms_cycle_start: np.ndarray
+    email_floor: np.ndarray  # the lowest tier that downgrade may reach (rules.downgrade_floor)
+    sms_floor: np.ndarray
+    email_upgrade: np.ndarray  # the tier an upgrade by hand moves to on the cycle's first day, or -1
+    sms_upgrade: np.ndarray
+    by_hand: np.ndarray  # (H + 2,): some setting upgrades by hand in the cycle
     watch: np.ndarray  # a schedule exists: only then can an upgrade cancel a downgrade
 
 
-def vsettings(settings: Sequence[Setting], horizon: int) -> VSettings:
-    s = len(settings)
-    sched = {ch: np.zeros((s, horizon + 2), dtype=bool) for ch in ("email", "sms")}
-    early = {ch: np.zeros((s, horizon + 2), dtype=bool) for ch in ("email", "sms")}
+def vsettings(
+    settings: Sequence[Setting],
+    horizon: int,
+    email: VLadder,
+    sms: VLadder,
+    start_plan: int,
+    start_sms: int,
+) -> VSettings:
+    """The settings as arrays: their preferences per cycle, the downgrades due at each renewal
+    with their floors, and the upgrades by hand (a calendar's actions, engine.models.Action)."""
+    s, width = len(settings), horizon + 2
+    sched = {ch: np.zeros((s, width), dtype=bool) for ch in ("email", "sms")}
+    early = {ch: np.zeros((s, width), dtype=bool) for ch in ("email", "sms")}
+    floor = {
+        "email": np.full((s, width), start_plan, dtype=I64),
+        "sms": np.full((s, width), start_sms, dtype=I64),
+    }
+    upgrade = {ch: np.full((s, width), -1, dtype=I64) for ch in ("email", "sms")}
+    caps = {"email": email.caps, "sms": sms.caps}
+    prefs = {ch: np.zeros((s, width), dtype=I64) for ch in ("email", "sms")}
+    auto = np.zeros((s, width), dtype=bool)
     for j, setting in enumerate(settings):
-        if setting.actions:  # a plan calendar: issue 12's vector branch adds it
-            raise NotImplementedError("the vector engine does not bill a calendar of actions yet")
         for d in setting.manual_downgrades:
             if d.cycle <= horizon:
                 sched[d.channel][j, d.cycle] = True
                 early[d.channel][j, d.cycle] = d.requested is DowngradeRequest.CYCLE_START
+        _preferences(setting, j, horizon, prefs, auto)
+        for a in setting.actions:
+            if a.cycle > horizon or a.action is ActionKind.PREFERENCE:
+                continue
+            tier = int(cover(caps[a.channel], a.plan)[0])
+            if a.action is ActionKind.UPGRADE:
+                upgrade[a.channel][j, a.cycle] = tier
+            else:  # rules.downgrade_due: requested in a.cycle after its upgrades, due at the next renewal
+                sched[a.channel][j, a.cycle + 1] = True
+                floor[a.channel][j, a.cycle + 1] = tier
     return VSettings(
-        email=np.array([PREF[x.email] for x in settings]),
-        sms=np.array([PREF[x.sms] for x in settings]),
-        auto_downgrade=np.array([x.auto_downgrade for x in settings], dtype=bool),
+        email=prefs["email"],
+        sms=prefs["sms"],
+        auto_downgrade=auto,
         manual_downgrade=np.array([x.manual_downgrade for x in settings], dtype=bool),
         email_due=sched["email"],
         email_cycle_start=early["email"],
         sms_due=sched["sms"],
         sms_cycle_start=early["sms"],
+        email_floor=floor["email"],
+        sms_floor=floor["sms"],
+        email_upgrade=upgrade["email"],
+        sms_upgrade=upgrade["sms"],
+        by_hand=((upgrade["email"] >= 0) | (upgrade["sms"] >= 0)).any(axis=0),
         watch=np.array([bool(x.manual_downgrades) for x in settings], dtype=bool),
     )
+
+
+def _preferences(setting: Setting, j: int, horizon: int, prefs: dict, auto: np.ndarray) -> None:
+    """Setting.preferences for every cycle of setting j: its own, then each preference action
+    from its cycle until the channel's next one (Action's docstring). Taken in cycle order:
+    Setting.preferences takes them in the tuple's order, which is the same for a calendar in
+    cycle order (as plan_calendar gives) and differs for one out of order (reported)."""
+    prefs["email"][j], prefs["sms"][j], auto[j] = (
+        PREF[setting.email],
+        PREF[setting.sms],
+        setting.auto_downgrade,
+    )
+    changes = sorted(
+        (a for a in setting.actions if a.action is ActionKind.PREFERENCE and a.cycle <= horizon),
+        key=lambda a: a.cycle,
+    )
+    for a in changes:
+        prefs[a.channel][j, a.cycle :] = PREF[a.preference]
+        if a.channel == "email":
+            auto[j, a.cycle :] = a.auto_downgrade
 
 
 # ---------------------------------------------------------------- rules (section 3)
@@ -178,14 +238,38 @@ def effective(preference: np.ndarray, active: bool, base_c: np.ndarray) -> np.nd
     return np.where(active & (base_c > 0), preference, NONE)
 
 
+def preferences(vs: VSettings, cycle: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Setting.preferences: each setting's email and SMS preference and auto-downgrade in
+    force in `cycle` (S,) (a calendar's preference actions are in the tables)."""
+    return vs.email[:, cycle], vs.sms[:, cycle], vs.auto_downgrade[:, cycle]
+
+
 def downgrade_due(manual: np.ndarray, due: np.ndarray, early: np.ndarray, upgraded) -> np.ndarray:
     """rules.downgrade_due: every renewal with `manual_downgrade`; else a scheduled one, unless
-    it was requested at the start of the cycle before and that cycle auto-upgraded."""
+    it was requested at the start of the cycle before and that cycle auto-upgraded; a
+    calendar's downgrade (requested after the cycle's last upgrade) is in `due`, never early."""
     return manual | (due & ~(early & upgraded))
 
 
+def downgrade_floor(floor: np.ndarray, cycle: int) -> np.ndarray:
+    """rules.downgrade_floor: the tier covering a calendar's downgrade `plan` requested in
+    `cycle - 1`, else the start plan (S,)."""
+    return floor[:, cycle]
+
+
+def manual_upgrade(lad: VLadder, r: int, tier, target) -> tuple:
+    """rules.manual_upgrade: on the cycle's first day the plan moves up to the target tier (-1:
+    none; a target at or below the plan changes nothing), charged the price difference in full.
+    Returns the tier, the charge in cents and whether it moved."""
+    moved = target > tier
+    up = np.where(moved, target, tier)
+    prices = lad.prices[r]
+    return up, prices[up] - prices[tier], moved
+
+
 def manual_email_downgrade(c, start_tier, needed):
-    """rules.manual_email_downgrade: back to max(start plan, cover(P)) if lower."""
+    """rules.manual_email_downgrade: back to max(start plan, cover(P)) if lower (the start plan
+    is the floor, per setting: a calendar's downgrade names its own)."""
     return np.minimum(c, np.maximum(start_tier, needed))
 
 
@@ -219,8 +303,9 @@ def renew_email(lad: VLadder, c, start_tier, profiles, manual_due, auto) -> Emai
     return EmailRenewal(renewed, renewed - moved, manual, auto_moved, over_top)
 
 
-def renew_sms(s, start_tier: int, manual_due):
-    """rules.renew_sms: with a manual downgrade due, a plan above the start plan goes back."""
+def renew_sms(s, start_tier, manual_due):
+    """rules.renew_sms: with a manual downgrade due, a plan above the start plan (the floor, per
+    setting) goes back to it."""
     down = manual_due & (s > start_tier)
     return np.where(down, start_tier, s), down
 
@@ -336,7 +421,7 @@ def _fold(scenario, book, usage: np.ndarray, settings: Sequence[Setting], record
     email, sms = build_ladders(book, scenario)
     run, _ = start(scenario, book)
     assumptions = scenario.policy.assumptions
-    vs = vsettings(settings, h)
+    vs = vsettings(settings, h, email, sms, run.start_plan, run.start_sms)
     shape = (p, len(settings))
     e_tier = np.full(shape, run.start_plan, dtype=I64)
     s_tier = np.full(shape, run.start_sms, dtype=I64)
@@ -354,24 +439,36 @@ def _fold(scenario, book, usage: np.ndarray, settings: Sequence[Setting], record
         profiles_now = usage[:, cycle - 1, 0][:, None]
         e_demand = np.broadcast_to(usage[:, cycle - 1, 1][:, None], shape)
         s_demand = np.broadcast_to(usage[:, cycle - 1, 2][:, None], shape)
+        email_pref, sms_pref, auto_downgrades = preferences(vs, cycle)
         # 3.1 and 3.2: renewals
-        auto = vs.auto_downgrade & active & (vs.email == FLEX)
+        auto = auto_downgrades & active & (email_pref == FLEX)
         due = downgrade_due(
             vs.manual_downgrade, vs.email_due[:, cycle], vs.email_cycle_start[:, cycle], e_up
         )
-        renewal = renew_email(email, e_tier, run.start_plan, profiles, due, auto)
+        floor = downgrade_floor(vs.email_floor, cycle)
+        renewal = renew_email(email, e_tier, floor, profiles, due, auto)
         due = downgrade_due(
             vs.manual_downgrade, vs.sms_due[:, cycle], vs.sms_cycle_start[:, cycle], s_up
         )
-        s, s_manual = renew_sms(s_tier, run.start_sms, due)
+        s, s_manual = renew_sms(s_tier, downgrade_floor(vs.sms_floor, cycle), due)
         carried = np.where(s == s_tier, carried, 0)
         e_base, s_base = email.prices[r][renewal.tier], sms.prices[r][s]
+        # A calendar's upgrades by hand, on the cycle's first day (skipped in a cycle without any)
+        e_plan, s_plan, e_hand, s_hand = renewal.tier, s, False, False
+        e_plan_base, s_plan_base = e_base, s_base
+        if vs.by_hand[cycle]:
+            e_plan, e_hand_c, e_hand = manual_upgrade(email, r, renewal.tier, vs.email_upgrade[:, cycle])
+            s_plan, s_hand_c, s_hand = manual_upgrade(sms, r, s, vs.sms_upgrade[:, cycle])
+            e_plan_base, s_plan_base = email.prices[r][e_plan], sms.prices[r][s_plan]
         # 3.3 and 3.4: sending
-        e_pref = effective(vs.email, active, e_base)
-        mail = send(email, r, e_pref, renewal.tier, e_demand, 0)
+        e_pref = effective(email_pref, active, e_plan_base)
+        mail = send(email, r, e_pref, e_plan, e_demand, 0)
         e_sent, e_blocked, e_above = top_of_ladder(email, e_demand, 0, mail.limit)
-        s_pref = effective(vs.sms, active, s_base)
-        text = send(sms, r, s_pref, s, s_demand, carried)
+        s_pref = effective(sms_pref, active, s_plan_base)
+        text = send(sms, r, s_pref, s_plan, s_demand, carried)
+        if vs.by_hand[cycle]:
+            mail = mail._replace(upgrade_c=mail.upgrade_c + e_hand_c)
+            text = text._replace(upgrade_c=text.upgrade_c + s_hand_c)
         s_sent, s_blocked, s_above = top_of_ladder(sms, s_demand, carried, text.limit)
         carried_out = rollover(sms, text.tier, carried, s_sent, assumptions.sms_rollover)
         # 3.6: totals
@@ -388,7 +485,7 @@ def _fold(scenario, book, usage: np.ndarray, settings: Sequence[Setting], record
                 cycle_lost, renewal.over_top | (e_above > 0) | (s_above > 0), profiles_now,
                 e_demand, email.caps[renewal.tier], mail.limit, renewal.profile_upgrades,
                 s_demand, sms.sends[s] + carried, active, renewal.manual, s_manual,
-                renewal.auto, False, False, e_above, s_above,
+                renewal.auto, e_hand, s_hand, e_above, s_above,
             )  # fmt: skip
             cycles.append({k: np.broadcast_to(v, shape) for k, v in zip(FIELDS, values, strict=True)})
         # the state the next cycle starts from

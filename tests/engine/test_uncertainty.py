@@ -4,6 +4,7 @@ single-path engine when the ranges collapse."""
 
 import json
 import math
+import re
 import subprocess
 import sys
 from datetime import date
@@ -19,9 +20,10 @@ from pydantic import ValidationError
 
 from engine.growth import GROWTH_RANGE, Fit, Growth, fit, project
 from engine.history import HistoryMonth, UsageHistory, add_months
-from engine.models import MAX_PROFILES, MAX_SENDS
+from engine.models import MAX_PROFILES, MAX_SENDS, Action, Setting
 from engine.price_book import load_price_book
-from engine.settings import SETTINGS
+from engine.settings import SETTINGS, with_setting
+from engine.simulate import simulate
 from engine.uncertainty import (
     DRIVERS,
     EPP_DEFAULT,
@@ -33,8 +35,10 @@ from engine.uncertainty import (
     Band,
     Ranges,
     _p_cheapest,
+    _saving_words,
     _share,
     bill_paths_scalar,
+    calendar_ranges,
     collapsed,
     fit_ranges,
     parse_request,
@@ -480,3 +484,233 @@ def test_any_ranges_give_ordered_percentiles_whole_shares_and_nonnegative_regret
         if r.p_cheapest == 1:
             assert r.regret_mean_usd == r.regret_p90_usd == 0
     assert len(result.fans[0].p50) == horizon
+
+
+# ---------------------------------------------------------------- the calendar over the ranges
+
+
+def act(cycle, channel, action, plan=None, preference=None, auto_downgrade=False):
+    return Action(
+        cycle=cycle,
+        channel=channel,
+        action=action,
+        plan=plan,
+        preference=preference,
+        auto_downgrade=auto_downgrade,
+    )
+
+
+# Hand-written calendars on the sample's 12 cycles (the planner is another module's job).
+CALENDARS = {
+    # the peak bought by hand, the plan back down after it, then flex with auto-downgrade
+    "peak by hand": (
+        act(1, "email", "upgrade", plan=40_000),
+        act(1, "email", "downgrade", plan=27_000),
+        act(2, "email", "preference", preference="flex", auto_downgrade=True),
+    ),
+    # an SMS plan bought by hand, flexed, downgraded to a named plan; email stops, then upgrades
+    "sms and email": (
+        act(1, "sms", "upgrade", plan=10_000),
+        act(1, "sms", "preference", preference="flex"),
+        act(3, "sms", "downgrade", plan=5_000),
+        act(6, "email", "preference", preference="none"),
+        act(10, "email", "upgrade", plan=45_000),
+    ),
+    "no action": (),
+}
+
+
+def calendar_whatif(sample, current):
+    growth = fit(sample, 12).growth
+    return WhatIf(
+        growth=growth,
+        current_setting=current,
+        revenue_per_email_usd=Decimal("0.01"),
+        revenue_per_sms_credit_usd=Decimal("0.02"),
+        price_change_pct=Decimal("7.5"),
+        price_change_cycle=9,
+    )
+
+
+@pytest.mark.parametrize(
+    "current", ["auto_upgrade", "flex_auto_downgrade", "auto_upgrade_manual_downgrade"]
+)
+@pytest.mark.parametrize("name", list(CALENDARS))
+def test_collapsed_ranges_give_the_calendars_single_path_simulate_figures(sample, current, name):
+    whatif = calendar_whatif(sample, current)
+    actions = CALENDARS[name]
+    got = calendar_ranges(sample, whatif, collapsed(whatif.growth), actions, paths=4, seed=3, book=BOOK)
+    _, scenario = scenario_for(sample, whatif)
+    own = SETTINGS[current].setting
+    setting = Setting(email=own.email, sms=own.sms, auto_downgrade=own.auto_downgrade, actions=actions)
+    want = simulate(with_setting(scenario, setting), BOOK)
+    named = {k: simulate(with_setting(scenario, n.setting), BOOK) for k, n in SETTINGS.items()}
+
+    def with_lost(r):
+        return r.total_usd + r.lost_revenue_usd
+
+    assert (got.paths, got.seed, got.percentiles, got.current) == (4, 3, (10, 50, 90), current)
+    assert got.actions == actions
+    assert got.calendar.bill_usd == (want.total_usd,) * 3
+    assert got.calendar.with_lost_usd == (with_lost(want),) * 3
+    assert [r.key for r in got.settings] == list(SETTINGS)
+    for row in got.settings:
+        assert row.bill_usd == (named[row.key].total_usd,) * 3
+        assert row.with_lost_usd == (with_lost(named[row.key]),) * 3
+    saving = with_lost(named[current]) - with_lost(want)
+    best = min(with_lost(r) for r in named.values())
+    assert got.saving_usd == (saving,) * 3
+    assert got.saving_vs_best_usd == (best - with_lost(want),) * 3
+    assert got.p_no_dearer_than_current == (1.0 if saving >= 0 else 0.0)
+    assert got.p_no_dearer_than_best == (1.0 if with_lost(want) <= best else 0.0)
+    cumulative = tuple(accumulate(b.total_usd for b in want.cycles))
+    assert got.fan.p10 == got.fan.p50 == got.fan.p90 == cumulative
+    assert f"${abs(saving):,.2f} " in got.summary or saving == 0
+    assert "(P10 to P90, bill + lost revenue)" in got.summary
+    if name == "no action":  # the current setting's preferences, its own downgrades left out
+        assert setting.actions == ()
+        assert want == simulate(
+            with_setting(scenario, own.model_copy(update={"manual_downgrade": False})), BOOK
+        )
+
+
+def pct(cents: np.ndarray) -> tuple[Decimal, ...]:
+    """P10, P50, P90 of cents as dollars, each an observed value."""
+    return tuple(
+        Decimal(int(x)) / 100 for x in np.percentile(cents, (10, 50, 90), method="inverted_cdf")
+    )
+
+
+def test_the_calendar_is_billed_on_run_uncertaintys_futures_as_the_scalar_engine(sample):
+    whatif = calendar_whatif(sample, "auto_upgrade")
+    ranges, _ = fit_ranges(sample, fit(sample, 12))
+    wide = ranges.model_copy(update={"profile_growth_pct": Band(low=-3, likely=2.5, high=9)})
+    actions = CALENDARS["peak by hand"]
+    got = calendar_ranges(sample, whatif, wide, actions, paths=30, seed=8, book=BOOK)
+    # the same futures as run_uncertainty for the same seed: the named settings' figures agree
+    same = run_uncertainty(sample, BOOK, whatif, wide, paths=30, seed=8)
+    for mine, theirs in zip(got.settings, same.settings, strict=True):
+        assert (mine.key, mine.bill_usd, mine.with_lost_usd) == (
+            theirs.key,
+            theirs.bill_usd,
+            theirs.with_lost_usd,
+        )
+    other = calendar_ranges(sample, whatif, wide, actions, paths=30, seed=9, book=BOOK)
+    assert other.calendar != got.calendar or other.settings != got.settings
+    # the calendar's column, recomputed path by path with the scalar simulate()
+    usage = project_paths(sample, whatif.growth, sample_drivers(wide, 30, 8))
+    likely = whatif.model_copy(
+        update={"growth": whatif.growth.model_copy(update={n: getattr(wide, n).likely for n in DRIVERS})}
+    )
+    _, scenario = scenario_for(sample, likely)
+    setting = Setting(email="auto_upgrade", sms="auto_upgrade", actions=actions)
+    scalar = bill_paths_scalar(
+        scenario,
+        BOOK,
+        usage,
+        [("calendar", setting), ("auto_upgrade", SETTINGS["auto_upgrade"].setting)],
+    )
+    mine = scalar.total_cents[:, 0] + scalar.lost_cents[:, 0]
+    theirs = scalar.total_cents[:, 1] + scalar.lost_cents[:, 1]
+    assert got.calendar.bill_usd == pct(scalar.total_cents[:, 0])
+    assert got.calendar.with_lost_usd == pct(mine)
+    assert got.saving_usd == pct(theirs - mine)
+    assert got.p_no_dearer_than_current == float((mine <= theirs).mean())
+    assert got.saving_usd[0] < got.saving_usd[2]  # the futures differ: a range, not a point
+    assert got.fan.p50[-1] <= got.fan.p90[-1]
+
+
+def test_the_calendars_sentence_uses_the_results_numbers(sample):
+    whatif = calendar_whatif(sample, "auto_upgrade")
+    ranges, _ = fit_ranges(sample, fit(sample, 12))
+    got = calendar_ranges(sample, whatif, ranges, CALENDARS["peak by hand"], paths=40, seed=2, book=BOOK)
+    low, _, high = got.saving_usd
+    assert low > 0 and low < high
+    assert got.summary == (
+        f"Over 40 simulated futures the calendar (3 actions) saves ${low:,.2f} to ${high:,.2f} "
+        f"(P10 to P90, bill + lost revenue) against your setting, Auto-upgrade, and is no dearer "
+        f"than it in {_share(got.p_no_dearer_than_current)} of them; it is no dearer than the best "
+        f"named setting in {_share(got.p_no_dearer_than_best)}."
+    )
+
+
+def test_the_saving_is_worded_by_its_sign():
+    d = Decimal
+    assert _saving_words(d("1100"), d("1600")) == ("saves $1,100.00 to $1,600.00", "against")
+    assert _saving_words(d("-30.5"), d("-2")) == ("costs $2.00 to $30.50 more", "than")
+    assert _saving_words(d("-3"), d("12")) == ("ranges from $3.00 dearer to $12.00 cheaper", "than")
+    assert _saving_words(d("5"), d("5")) == ("saves $5.00", "against")
+    assert _saving_words(d("-5"), d("-5")) == ("costs $5.00 more", "than")
+    assert _saving_words(d("0"), d("0")) == ("costs the same", "as")
+
+
+@pytest.mark.parametrize(
+    ("actions", "message"),
+    [
+        ((act(13, "email", "upgrade", plan=40_000),), "actions[0].cycle: cycle 13 is beyond the usage horizon (12 cycles)"),
+        ((act(2, "sms", "upgrade", plan=5), act(12, "email", "downgrade", plan=1)), "actions[1].cycle: cycle 12 is beyond the usage horizon (12 cycles) (a downgrade takes effect"),
+    ],
+)  # fmt: skip
+def test_a_calendar_beyond_the_horizon_is_refused(sample, actions, message):
+    whatif = calendar_whatif(sample, "flex")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        calendar_ranges(sample, whatif, collapsed(whatif.growth), actions, paths=2, book=BOOK)
+
+
+def test_the_calendar_needs_a_named_current_setting(sample):
+    whatif = calendar_whatif(sample, "flex").model_copy(update={"current_setting": "never"})
+    with pytest.raises(ValueError, match=r"whatif\.current_setting: must be one of stop, flex"):
+        calendar_ranges(sample, whatif, collapsed(whatif.growth), (), paths=2, book=BOOK)
+
+
+def test_cli_carries_the_calendar_when_actions_are_given():
+    growth = Growth(horizon=4, emails_per_profile=12.0, november_peak_pct=80.0)
+    body = {
+        "history": HISTORY,
+        "whatif": {"growth": growth.model_dump(), "current_setting": "auto_upgrade"},
+        "ranges": collapsed(growth).model_dump(),
+        "paths": 3,
+    }
+    done = cli(json.dumps(body))
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["calendar"] is None
+    actions = [
+        {"cycle": 1, "channel": "email", "action": "preference", "preference": "flex"},
+        {"cycle": 2, "channel": "email", "action": "upgrade", "plan": 2500},
+    ]
+    done = cli(json.dumps({**body, "actions": actions}))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    history = UsageHistory.model_validate(HISTORY)
+    whatif = WhatIf(growth=growth, current_setting="auto_upgrade")
+    want = calendar_ranges(
+        history,
+        whatif,
+        collapsed(growth),
+        tuple(Action.model_validate(a) for a in actions),
+        paths=3,
+        book=load_price_book(),
+    )
+    assert out["calendar"] == want.model_dump(mode="json")
+    assert out["calendar"]["actions"][1]["plan"] == 2500
+    assert [r["with_lost_usd"] for r in out["calendar"]["settings"]] == [
+        r["with_lost_usd"] for r in out["settings"]
+    ]
+
+
+@pytest.mark.parametrize(
+    ("actions", "message"),
+    [
+        ([{"cycle": 5, "channel": "email", "action": "upgrade", "plan": 2500}], "actions[0].cycle: cycle 5 is beyond the usage horizon (4 cycles)"),
+        ([{"cycle": 1, "channel": "email", "action": "upgrade", "plan": 2500}] * 2, "actions: the email upgrade at cycle 1 is given twice"),
+        ([{"cycle": 1, "channel": "email", "action": "upgrade"}], "actions[0].plan: an upgrade action names a plan and no preference"),
+        ([{"cycle": 1, "channel": "fax", "action": "upgrade", "plan": 1}], "actions[0].channel:"),
+        ([{"cycle": "1", "channel": "email", "action": "upgrade", "plan": 1}], "actions[0].cycle: must be a whole number"),
+    ],
+)  # fmt: skip
+def test_cli_bad_actions_are_one_line_naming_the_field(actions, message):
+    body = {"history": HISTORY, "whatif": {"growth": {"horizon": 4}}, "paths": 2, "actions": actions}
+    done = cli(json.dumps(body))
+    assert done.returncode == 2, done.stdout
+    assert done.stderr.startswith(f"error: {message}"), done.stderr
+    assert done.stderr.count("\n") == 1

@@ -2,8 +2,9 @@
 
 The property test draws random small books (free tiers, no-SMS rows, equal prices), price
 changes with 4-decimal percentages, revenues with 6 decimals, card windows, rollover, manual
-schedules, every preference and all three flex readings, with counts near the books' edges, and
-compares every numeric field of every cycle. Examples: VECTOR_PROPERTY_EXAMPLES (default 300,
+schedules, every preference and all three flex readings, random calendars of dated actions
+(preferences per cycle, upgrades by hand and downgrades to random plans), with counts near the
+books' edges, and compares every numeric field of every cycle. Examples: VECTOR_PROPERTY_EXAMPLES (default 300,
 a few seconds); set it to thousands for a thorough run.
 """
 
@@ -18,6 +19,8 @@ from hypothesis import strategies as st
 from engine.cli import main
 from engine.contract import book_for, parse_scenario, result_json
 from engine.models import (
+    Action,
+    ActionKind,
     DowngradeRequest,
     EmailTier,
     FlexFeeBasis,
@@ -106,13 +109,42 @@ def cancelling(draw, horizon: int) -> Policy:
 
 
 @st.composite
-def cases(draw, cancel: bool = False) -> tuple[Scenario, PriceBook]:
+def calendars(draw, horizon: int, plans: dict[str, st.SearchStrategy[int]], downgrades: bool):
+    """A random calendar of dated actions (engine.models.Action): preferences per cycle (with
+    auto-downgrade on email flex), upgrades by hand and downgrade requests to random plans
+    (near the ladder's edges, below the plan, above the top), each (cycle, channel, kind) once,
+    in cycle order."""
+    kinds = list(ActionKind) if downgrades else [ActionKind.PREFERENCE, ActionKind.UPGRADE]
+    keys = st.tuples(st.integers(1, horizon), st.sampled_from(["email", "sms"]), st.sampled_from(kinds))
+    actions = []
+    for cycle, channel, kind in draw(st.lists(keys, max_size=3 * horizon, unique=True)):
+        if kind is ActionKind.PREFERENCE:
+            preference = draw(st.sampled_from(list(Preference)))
+            auto = channel == "email" and preference is Preference.FLEX and draw(st.booleans())
+            actions.append(
+                Action(
+                    cycle=cycle, channel=channel, action=kind, preference=preference, auto_downgrade=auto
+                )
+            )
+        elif kind is ActionKind.UPGRADE or cycle < horizon:
+            actions.append(Action(cycle=cycle, channel=channel, action=kind, plan=draw(plans[channel])))
+    return tuple(sorted(actions, key=lambda a: a.cycle))
+
+
+@st.composite
+def cases(draw, cancel: bool = False, calendar: bool = False) -> tuple[Scenario, PriceBook]:
     book = draw(books())
     caps = [t.max_profiles for t in book.email_tiers]
     sends = [t.monthly_email_sends for t in book.email_tiers]
     credits = [t.monthly_credits for t in book.sms_tiers]
     profiles, emails, texts = near(caps, 300), near(sends, 3_000), near(credits, 2_000)
     rows = draw(st.lists(st.tuples(profiles, emails, texts), min_size=1, max_size=14))
+    policy = draw(cancelling(len(rows)) if cancel else policies(len(rows)))
+    if calendar:
+        plans = {"email": near(caps, 300), "sms": near(credits, 2_000)}
+        downgrades = not (policy.manual_downgrade or policy.manual_downgrades)
+        actions = draw(calendars(len(rows), plans, downgrades))
+        policy = Policy(**{**dict(policy), "actions": actions})
     change = draw(
         st.none()
         | st.fixed_dictionaries(
@@ -126,7 +158,7 @@ def cases(draw, cancel: bool = False) -> tuple[Scenario, PriceBook]:
             sms_plan_credits=draw(st.sampled_from(credits) | texts),
         ),
         usage=[UsageCycle(active_profiles=p, email_sends=e, sms_credits=c) for p, e, c in rows],
-        policy=draw(cancelling(len(rows)) if cancel else policies(len(rows))),
+        policy=policy,
         price_change=change,
         revenue_per_email_usd=draw(st.decimals(0, 2, places=6)),
         revenue_per_sms_credit_usd=draw(st.decimals(0, 2, places=6)),
@@ -143,7 +175,7 @@ def numbers(result) -> dict:
 
 
 @PROPERTY
-@given(cases() | cases(cancel=True))
+@given(cases() | cases(cancel=True) | cases(calendar=True))
 def test_vector_equals_scalar_on_every_field_of_every_cycle(case):
     scenario, book = case
     want, got = numbers(simulate(scenario, book)), numbers(simulate_vector(scenario, book))
@@ -153,7 +185,19 @@ def test_vector_equals_scalar_on_every_field_of_every_cycle(case):
 
 
 @PROPERTY
-@given(cases(), st.data())
+@given(cases(calendar=True))
+def test_vector_bills_a_calendar_of_actions_as_the_scalar_engine(case):
+    """Calendars only: preferences per cycle, upgrades by hand (flag and charge) and downgrades
+    to a named plan, on every field of every cycle."""
+    scenario, book = case
+    want, got = numbers(simulate(scenario, book)), numbers(simulate_vector(scenario, book))
+    for a, b in zip(want["cycles"], got["cycles"], strict=True):
+        assert a == b, {k: (a[k], b[k]) for k in a if a[k] != b[k]}
+    assert want == got
+
+
+@PROPERTY
+@given(cases() | cases(calendar=True), st.data())
 def test_bill_paths_equal_looping_simulate_under_every_named_setting(case, data):
     scenario, book = case
     h = len(scenario.usage)
