@@ -35,6 +35,7 @@ def warnings_frame(coming: list[BreachWarning]) -> pd.DataFrame:
             "What happens": [w.message for w in coming],
             "Cost under your setting": [usd(w.cost_usd) for w in coming],
             "What avoids it": [w.avoid for w in coming],
+            "Act by": [day_text(w.act_by) if w.act_by else "" for w in coming],
         }
     )
 

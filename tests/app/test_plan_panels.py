@@ -192,6 +192,7 @@ def test_a_breaching_whatif_shows_the_engines_dated_warnings(app):
     assert [money(c) for c in shown["Cost under your setting"]] == [w.cost_usd for w in want]
     assert list(shown["What happens"]) == [w.message for w in want]
     assert list(shown["What avoids it"]) == [w.avoid for w in want]
+    assert list(shown["Act by"]) == [day_text(w.act_by) if w.act_by else "" for w in want]
     # The cycle start day moves the dates as the engine says.
     app.number_input(key=CYCLE_DAY).set_value(20).run()
     shown = table_with(app, "What avoids it")
