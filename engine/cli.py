@@ -78,8 +78,15 @@ def too_large(e: ArithmeticError) -> str:
     return f"input: an amount is too large to compute ({type(e).__name__})"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with section 4's one-line error (no usage block), exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message}\n")
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__)
+    parser = _Parser(prog="python -m engine", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (
         ("simulate", "bill one scenario cycle by cycle"),

@@ -345,11 +345,13 @@ def _check_actions(s: Setting) -> None:
                 f"actions: the {a.channel} {a.action.value} at cycle {a.cycle} is given twice"
             )
         seen.add((a.cycle, a.channel, a.action))
-        if a.action is ActionKind.DOWNGRADE and (s.manual_downgrade or s.manual_downgrades):
+        if s.manual_downgrades:
             raise ValueError(
-                "actions: a calendar's downgrades cannot be combined with manual_downgrade "
-                "or manual_downgrades"
+                "actions: a calendar cannot be combined with manual_downgrades (a calendar "
+                "states its own downgrades)"
             )
+        if a.action is ActionKind.DOWNGRADE and s.manual_downgrade:
+            raise ValueError("actions: a calendar's downgrades cannot be combined with manual_downgrade")
 
 
 def _check_assumptions(a: Assumptions) -> None:
@@ -386,7 +388,7 @@ class Setting(Frozen):
         """The email preference, the SMS preference and auto-downgrade in force in `cycle`: the
         setting's own, changed by each preference action dated at or before `cycle`."""
         email, sms, auto = self.email, self.sms, self.auto_downgrade
-        for a in self.actions:
+        for a in sorted(self.actions, key=lambda a: a.cycle):  # the calendar's order, not the list's
             if a.action is ActionKind.PREFERENCE and a.cycle <= cycle:
                 if a.channel == "email":
                     email, auto = a.preference, a.auto_downgrade

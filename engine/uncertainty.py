@@ -83,6 +83,7 @@ from engine.models import (
     Setting,
     UsageCycle,
 )
+from engine.plan_calendar import calendar_start
 from engine.price_book import load_price_book
 from engine.settings import SETTINGS, with_setting
 from engine.simulate import simulate
@@ -603,18 +604,6 @@ class CalendarRanges(Frozen):
     )
     fan: Fan = Field(description="the calendar's cumulative bill")
     summary: str
-
-
-def calendar_start(current: Setting, actions: Sequence[Action]) -> Setting:
-    """The setting that replays `actions`: the current setting's preferences (what the calendar
-    starts from), its own downgrades left out (a calendar requests its own), as
-    engine.plan_calendar.calendar_setting."""
-    return Setting(
-        email=current.email,
-        sms=current.sms,
-        auto_downgrade=current.auto_downgrade,
-        actions=tuple(actions),
-    )
 
 
 def _within_horizon(scenario: Scenario, setting: Setting) -> None:

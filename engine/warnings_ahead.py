@@ -410,8 +410,8 @@ def _avoid_at_limit(
             f"{tail}"
         )
     return (
-        f"Cheapest: {best.words}, before {when}; it saves {_usd(-best.change_usd)} of bill + "
-        f"lost revenue over the projection."
+        f"Before {when}, when the limit is passed: {best.words}. Cheapest way through: it saves "
+        f"{_usd(-best.change_usd)} of bill + lost revenue over the projection."
     )
 
 

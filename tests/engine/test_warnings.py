@@ -240,7 +240,10 @@ def test_the_cheapest_way_out_is_named_with_its_saving():
     hold = by_kind(stop)["usage_100"]
     assert hold.cost_usd == Decimal("1000.00")  # 20,000 blocked x $0.05
     assert hold.avoid_amount == 20_000
-    found = re.match(r"Cheapest: (.*), before 25 Nov 2026; it saves \$([\d,.]+)", hold.avoid)
+    found = re.match(
+        r"Before 25 Nov 2026, when the limit is passed: (.*)\. Cheapest way through: it saves \$([\d,.]+)",
+        hold.avoid,
+    )
     assert found, hold.avoid
     # flexible sending: 4 flexes of 5,000 sends at $0.0015 = $30.00 instead of $1,000 blocked
     assert found.group(1) == "switch email to flexible sending for that cycle only"
