@@ -27,9 +27,15 @@ import streamlit as st
 
 from engine import uncertainty
 from engine.growth import Fit
-from engine.history import UsageHistory, month_label
-from engine.models import Action, ActionKind, PriceBook, Setting
-from engine.plan_calendar import CalendarStep, PlanCalendar, plan_calendar
+from engine.history import UsageHistory
+from engine.models import PriceBook, Setting
+from engine.plan_calendar import (
+    CalendarStep,
+    PlanCalendar,
+    plan_calendar,
+    saving_summary,
+    step_words,
+)
 from engine.uncertainty import fit_ranges
 from engine.whatif import WhatIf, WhatIfResult
 from ui.safe import plain
@@ -42,6 +48,7 @@ SETTLE_S = 1.0
 
 SHOWN = "calendar_shown"  # (ask, PlanCalendar, data): the calendar drawn
 RANGES_SHOWN = "calendar_ranges_shown"  # (ask, CalendarRanges | None, data)
+WORDS = "calendar_words"  # ((ask, K, cycle start day), sentences): the dated list drawn
 SEEN = "calendar_seen"  # (ask, since when): the what-if the panel last saw
 NOW = "calendar_now"  # set by the panel's own input: recompute on this run, do not wait
 COMPUTES = "calendar_computes"  # how many times this session worked out a calendar (tests read it)
@@ -66,12 +73,6 @@ def text(s: str) -> str:
     return plain(s, limit=10_000)
 
 
-def cycle_start(months: tuple[date, ...], cycle: int, day: int = 1) -> date:
-    """The first day of cycle `cycle` (1-based): its calendar month, on the cycle start day."""
-    m = months[cycle - 1]
-    return date(m.year, m.month, day)
-
-
 def day_text(d: date) -> str:
     return f"{d.day} {d:%b %Y}"
 
@@ -81,67 +82,26 @@ def preference_text(preference: str, auto_downgrade: bool = False) -> str:
     return f"{words} with auto-downgrade" if auto_downgrade else words
 
 
-def plan_text(channel: str, plan: int) -> str:
-    return (
-        f"the plan for up to {plan:,} profiles"
-        if channel == "email"
-        else f"the {plan:,}-credit SMS plan"
-    )
-
-
 def start_text(start: Setting) -> str:
     """The preferences the calendar starts from, in words."""
     email = preference_text(start.email.value, start.auto_downgrade)
     return f"email on {email}, SMS on {preference_text(start.sms.value)}"
 
 
-def action_line(a: Action, months: tuple[date, ...], day: int = 1) -> tuple[date, str]:
-    """One action as (the date to act by, what to do), in a manager's words."""
-    when = cycle_start(months, a.cycle, day)
-    channel = "Email" if a.channel == "email" else "SMS"
-    if a.action is ActionKind.PREFERENCE:
-        text = (
-            f"{channel}: switch to {preference_text(a.preference.value, a.auto_downgrade)} "
-            f"before the cycle of {month_label(months[a.cycle - 1])} starts"
-        )
-    elif a.action is ActionKind.UPGRADE:
-        text = (
-            f"{channel}: upgrade by hand to {plan_text(a.channel, a.plan)} on the cycle's first "
-            "day (charged the price difference)"
-        )
-    else:
-        renewal = day_text(cycle_start(months, a.cycle + 1, day)) if a.cycle < len(months) else "next"
-        text = (
-            f"{channel}: during this cycle (after any upgrade in it), request a downgrade to "
-            f"{plan_text(a.channel, a.plan)}; it applies at the renewal on {renewal}"
-        )
-    return when, text
+def saving_text(calendar: PlanCalendar) -> str:
+    """The engine's line on what each extra action buys, and what it counts."""
+    line = saving_summary(calendar)
+    return line if line.endswith(".") else f"{line} (bill + lost revenue, against taking no action)."
 
 
-def calendar_lines(step: CalendarStep, months: tuple[date, ...], day: int = 1) -> list[tuple[str, str]]:
-    """The dated list a manager follows: one line per action, in date order."""
-    lines = sorted(
-        (action_line(a, months, day) for a in step.actions), key=lambda line: line[0]
-    )  # fmt: skip
-    return [(day_text(when), what) for when, what in lines]
-
-
-def saving_sentence(calendar: PlanCalendar) -> str:
-    """'1 action saves $X; 2 actions save $Y', for each number of actions that saves more than
-    one fewer, against doing nothing (K = 0)."""
-    steps, base = calendar.steps, calendar.steps[0].total_with_lost_usd
-    parts, previous = [], base
-    for step in steps[1:]:
-        if step.total_with_lost_usd < previous:
-            n = len(step.actions)
-            verb = "saves" if n == 1 else "save"
-            parts.append(
-                f"{n} action{'s' if n != 1 else ''} {verb} {usd(base - step.total_with_lost_usd)}"
-            )
-            previous = step.total_with_lost_usd
-    if not parts:
-        return "No action saves anything on this path: the starting preferences already cost least."
-    return "; ".join(parts) + " (bill + lost revenue, against taking no action)."
+def list_markdown(sentences: list[str]) -> str:
+    """The engine's dated sentences as a numbered list, each one's date (before its first
+    colon) in bold; every sentence through plain, so nothing in it is markup."""
+    items = []
+    for sentence in sentences:
+        when, sep, what = sentence.partition(": ")
+        items.append(f"1. **{text(when)}**: {text(what)}" if sep else f"1. {text(sentence)}")
+    return "\n".join(items)
 
 
 def steps_frame(calendar: PlanCalendar) -> pd.DataFrame:
@@ -254,6 +214,17 @@ def _is_settled(history: UsageHistory, book: PriceBook, whatif: WhatIf) -> bool:
     return time.monotonic() - since >= SETTLE_S
 
 
+def words(scenario, book, step: CalendarStep, months, day: int, ask: str) -> list[str]:
+    """The engine's dated sentences for `step` (step_words replays it for the upgrade charges),
+    kept for the panel's timer ticks."""
+    key = (ask, step.max_actions, day)
+    kept = st.session_state.get(WORDS)
+    if kept is None or kept[0] != key:
+        kept = (key, step_words(scenario, book, step, months, day))
+        st.session_state[WORDS] = kept
+    return kept[1]
+
+
 def pick_k(calendar: PlanCalendar) -> int:
     """The "most actions" picker; it starts at the best calendar's count and follows it until the
     user picks a number."""
@@ -301,13 +272,10 @@ def draw_ranges(
         failed("How the calendar's saving holds up over the futures", result)
         return
     st.info(text(result.summary), icon=":material/insights:")
-    low, likely, high = result.saving_usd
     st.caption(
         text(
-            f"Saving against your setting over {result.paths:,} futures (seed {result.seed}): "
-            f"{usd(low)} / {usd(likely)} / {usd(high)} (P10 / P50 / P90); no dearer than your "
-            f"setting in {100 * result.p_no_dearer_than_current:.0f}% of them. The futures are "
-            'drawn from the ranges of "How sure is the answer?" below.'
+            f"Median saving {usd(result.saving_usd[1])}. The {result.paths:,} futures (seed "
+            f'{result.seed}) are drawn from the ranges of "How sure is the answer?" below.'
         )
     )
     if stale:
@@ -341,14 +309,14 @@ def calendar_panel(
     day = int(st.session_state.get(CYCLE_DAY, 1))
     st.caption(
         f"Starting from your setting's preferences ({start_text(calendar.start)}), the cheapest "
-        "dated actions on this usage path by bill + lost revenue. Dates: each cycle starts on "
+        "dated actions on this usage path by bill + lost revenue, in date order. Dates: each cycle starts on "
         f"day {day} of its month (set under Warnings ahead)."
     )
     k = pick_k(calendar)
     chosen = next(s for s in calendar.steps if s.max_actions == k)
-    lines = calendar_lines(chosen, months, day)
+    lines = words(run.scenario, book, chosen, months, day, ask)
     if lines:
-        st.markdown("\n".join(f"1. **{text(when)}**: {text(what)}" for when, what in lines))
+        st.markdown(list_markdown(lines))
     else:
         st.markdown("No action: keep the starting preferences.")
     st.caption(
@@ -357,7 +325,7 @@ def calendar_panel(
             f"= {usd(chosen.total_with_lost_usd)}."
         )
     )
-    st.info(text(saving_sentence(calendar)), icon=":material/savings:")
+    st.info(text(saving_text(calendar)), icon=":material/savings:")
     st.table(steps_frame(calendar), hide_index=True)
     st.markdown("###### Every setting against the best calendar")
     st.success(text(vs_floor_sentence(calendar, whatif.current_setting)), icon=":material/flag:")

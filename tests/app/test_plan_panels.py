@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from engine.explain import explain_change
 from engine.growth import fit
-from engine.plan_calendar import plan_calendar
+from engine.plan_calendar import plan_calendar, step_words
 from engine.price_book import load_price_book
 from engine.uncertainty import calendar_ranges, fit_ranges
 from engine.warnings_ahead import warnings_ahead
@@ -25,7 +25,8 @@ from ui.uncertainty_panel import DEFAULT_PATHS, DEFAULT_SURENESS, DRIVERS, scale
 from ui.whatif_schema import CYCLE_DAY, PLAN_K, PLAN_KEYS, WHY_MONTH, WHY_SETTING
 
 BOOK = load_price_book()
-DATE = re.compile(r"\*\*(\d{1,2} [A-Z][a-z]{2} \d{4})\*\*")
+# A dated line: "From Dec 2026: ...", "On 1 May 2027 (cycle 7): ...", "During Nov 2026, ...: ..."
+DATED = re.compile(r"^(From|On|During) (\d{1,2} )?[A-Z][a-z]{2} \d{4}\b[^:]*: ")
 
 
 def money(text: str) -> Decimal:
@@ -48,13 +49,13 @@ def table_with(app: AppTest, column: str):
 
 
 def calendar_list(app: AppTest) -> list[str]:
-    """The dates of the dated list's lines, in order."""
-    items = [m.value for m in app.markdown if m.value.startswith("1. **")]
+    """The dated list's lines as the reader sees them, each checked to start with its date."""
+    items = [m.value for m in app.markdown if m.value.startswith("1. ")]
     if not items:
         return []
-    lines = items[0].split("\n")
-    assert all(DATE.match(line.removeprefix("1. ")) for line in lines), lines
-    return [DATE.match(line.removeprefix("1. ")).group(1) for line in lines]
+    lines = [shown(line.removeprefix("1. ")).replace("**", "") for line in items[0].split("\n")]
+    assert all(DATED.match(line) for line in lines), lines
+    return lines
 
 
 def expected(**growth):
@@ -67,8 +68,8 @@ def expected(**growth):
     return whatif, history, run, calendar
 
 
-def action_dates(step, months, day: int = 1) -> list[str]:
-    return sorted(date(months[a.cycle - 1].year, months[a.cycle - 1].month, day) for a in step.actions)
+def words(run, step, day: int = 1) -> list[str]:
+    return step_words(run.scenario, BOOK, step, run.projection.months, day)
 
 
 def test_each_panel_renders_on_the_sample_account(app):
@@ -87,10 +88,10 @@ def test_each_panel_renders_on_the_sample_account(app):
 
 def test_the_calendar_is_a_dated_list_with_the_engines_savings(app):
     _, _, run, calendar = expected()
-    months = run.projection.months
     best = calendar.best
     assert app.segmented_control(key=PLAN_K).value == len(best.actions)  # starts at the best
-    assert calendar_list(app) == [day_text(d) for d in action_dates(best, months)]
+    assert calendar_list(app) == words(run, best)
+    assert len(calendar_list(app)) == len(best.actions)  # one line per action
     steps = table_with(app, "Most actions")
     assert [int(k) for k in steps["Most actions"]] == [s.max_actions for s in calendar.steps]
     assert [money(v) for v in steps["Bill + lost revenue"]] == [
@@ -106,12 +107,11 @@ def test_the_calendar_is_a_dated_list_with_the_engines_savings(app):
 
 def test_changing_most_actions_shows_that_steps_actions(app):
     _, _, run, calendar = expected()
-    months = run.projection.months
     assert len(calendar.steps) >= 2, "the sample's calendar takes at least one action"
     for step in reversed(calendar.steps):
         app.segmented_control(key=PLAN_K).set_value(step.max_actions).run()
         assert not app.exception
-        assert calendar_list(app) == [day_text(d) for d in action_dates(step, months)]
+        assert calendar_list(app) == words(run, step)
         caption = next(shown(c.value) for c in app.caption if shown(c.value).startswith("This calendar"))
         assert caption.endswith(f"= ${step.total_with_lost_usd:,.2f}.")
     assert app.segmented_control(key=PLAN_K).value == 0
@@ -132,18 +132,14 @@ def test_a_slider_move_recomputes_the_calendar_once_the_whatif_settles(app):
     assert app.session_state[COMPUTES] == computes + 1
     assert not any("updates once it settles" in c.value for c in app.caption)
     _, _, run, calendar = expected(profile_growth_pct=8.0)
-    assert calendar_list(app) == [
-        day_text(d) for d in action_dates(calendar.best, run.projection.months)
-    ]
+    assert calendar_list(app) == words(run, calendar.best)
 
 
 def test_the_cycle_start_day_moves_the_calendars_dates(app):
     _, _, run, calendar = expected()
     app.number_input(key=CYCLE_DAY).set_value(15).run()
     assert not app.exception
-    assert calendar_list(app) == [
-        day_text(d) for d in action_dates(calendar.best, run.projection.months, 15)
-    ]
+    assert calendar_list(app) == words(run, calendar.best, 15) != words(run, calendar.best)
 
 
 def test_the_floor_appears_with_every_setting_against_it(app):

@@ -8,6 +8,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from tests.app.test_plan_panels import DATED
 from tests.browser.conftest import open_app, wait_idle
 from tests.browser.test_e2e import CLIPPED_CHART_TEXT, TRUNCATED
 
@@ -76,7 +77,7 @@ def test_the_panels_are_drawn_wide_and_the_picker_changes_the_list(page, app_url
     items = calendar_items(page)
     expect(items).to_have_count(best)
     dated = items.all_inner_texts()
-    assert all(line.split(":")[0].split()[-1].isdigit() for line in dated), dated  # "1 Nov 2026: ..."
+    assert all(DATED.match(line) for line in dated), dated  # "From Dec 2026: ...", "On 1 May 2027 ..."
     no_text_cut(page, 1400)
     picker.get_by_role("radio", name="0", exact=True).click()
     wait_idle(page)
