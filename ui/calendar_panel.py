@@ -10,8 +10,9 @@ futures, so they follow the uncertainty panel's rule: computed at once on this p
 input and on new data, and after a slider move only once the what-if has settled (a timer tick
 that finds it unchanged for SETTLE_S); until then the previous ranges are drawn, marked.
 
-The calendar itself follows the same rule: plan_calendar takes ~150 ms on the sample's 12
-months and ~1 s / ~2 s on 24 / 36 (issue 12's report), too slow to run inside a slider move.
+The calendar itself follows the same rule: plan_calendar takes ~100 ms on the sample's 12
+months and ~0.6 s / ~1.1 s on 24 / 36 on a quiet 2-core machine (benchmarks/plan_panels_bench.py),
+too slow to run inside a slider move.
 """
 
 from __future__ import annotations

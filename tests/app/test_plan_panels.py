@@ -119,7 +119,7 @@ def test_changing_most_actions_shows_that_steps_actions(app):
 
 
 def test_a_slider_move_recomputes_the_calendar_once_the_whatif_settles(app):
-    """plan_calendar is too slow for a slider move (~150 ms on the sample): the move redraws the
+    """plan_calendar is too slow for a slider move (~100 ms on the sample): the move redraws the
     previous calendar, marked, and the panel's timer tick works out the new one once settled."""
     computes = app.session_state[COMPUTES]
     app.slider(key="growth").set_value(8.0).run()  # reruns the results and, in them, the panel
