@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from engine.models import MAX_HORIZON, PriceBook, Scenario, SimulationResult
 from engine.price_book import load_price_book
+from engine.settings import SETTINGS
 from engine.simulate import simulate
+
+Request = TypeVar("Request", bound=BaseModel)
 
 
 class ScenarioError(ValueError):
@@ -122,6 +125,41 @@ def parse_scenario(text: str) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as e:
         raise ScenarioError(describe(e)) from None
+
+
+def parse_history_request(
+    text: str, model: type[Request], choices: dict[str, str] | None = None
+) -> Request:
+    """A request carrying a usage history and a what-if (uncertainty, replay, warnings), validated
+    strictly as /v1/whatif is (a boolean is not a count, a float not a horizon); else a one-line
+    ScenarioError naming the field. `choices`: a top-level field's own words when its value is
+    not one of those allowed."""
+    json_object(text, "history and whatif")
+    try:
+        request = model.model_validate_json(text, strict=True)
+    except ValidationError as e:
+        first = e.errors(include_url=False)[0]
+        loc = tuple(first["loc"])
+        if choices and len(loc) == 1 and loc[0] in choices:
+            got = json.dumps(first["input"])[:40]
+            raise ScenarioError(f"{loc[0]}: {choices[loc[0]]}, got {got}") from None
+        raise ScenarioError(describe(e)) from None
+    current = request.whatif.current_setting
+    if current not in SETTINGS:
+        raise ScenarioError(
+            f"whatif.current_setting: must be one of {', '.join(SETTINGS)}, got {current!r}"
+        )
+    return request
+
+
+# The scenario's names of two what-if fields, back to the what-if's own names.
+_WHATIF_NAMES = {"pct": "price_change_pct", "from_cycle": "price_change_cycle"}
+
+
+def whatif_fault(e: ValidationError) -> ScenarioError:
+    """A what-if value the scenario built from it refuses, named as the what-if's own field."""
+    field, _, message = describe(e).partition(": ")
+    return ScenarioError(f"whatif.{_WHATIF_NAMES.get(field, field)}: {message}")
 
 
 def book_for(scenario: Scenario) -> PriceBook:

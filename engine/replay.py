@@ -26,7 +26,6 @@ What the replay assumes (each also said in `Replay.notes`, in plain words):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -36,7 +35,7 @@ from pydantic import Field, ValidationError
 
 from engine.advice import usd
 from engine.compare import Comparison, compare
-from engine.contract import ScenarioError, describe, json_object
+from engine.contract import parse_history_request, whatif_fault
 from engine.growth import fit, project
 from engine.history import HistoryMonth, UsageHistory, month_label
 from engine.models import (
@@ -387,24 +386,10 @@ def _join(parts: list[str]) -> str:
 
 
 def parse_replay_request(text: str) -> ReplayRequest:
-    """Validate a request JSON text strictly, as engine.uncertainty.parse_request does; raise
-    ScenarioError with a one-line message naming the field."""
-    json_object(text, "history and whatif")
-    try:
-        request = ReplayRequest.model_validate_json(text, strict=True)
-    except ValidationError as e:
-        first = e.errors(include_url=False)[0]
-        if tuple(first["loc"]) == ("check_months",):
-            raise ScenarioError(
-                f"check_months: must be 3 or 6 (months held out), got {json.dumps(first['input'])[:40]}"
-            ) from None
-        raise ScenarioError(describe(e)) from None
-    if request.whatif.current_setting not in SETTINGS:
-        raise ScenarioError(
-            f"whatif.current_setting: must be one of {', '.join(SETTINGS)}, "
-            f"got {request.whatif.current_setting!r}"
-        )
-    return request
+    """Validate a request JSON text strictly (engine.contract.parse_history_request)."""
+    return parse_history_request(
+        text, ReplayRequest, {"check_months": "must be 3 or 6 (months held out)"}
+    )
 
 
 def replay_json(request: ReplayRequest) -> dict[str, Any]:
@@ -420,6 +405,5 @@ def replay_json(request: ReplayRequest) -> dict[str, Any]:
             request.check_months,
         )
     except ValidationError as e:  # a what-if value outside what a scenario accepts
-        field, _, message = describe(e).partition(": ")
-        raise ScenarioError(f"whatif.{field}: {message}") from None
+        raise whatif_fault(e) from None
     return result.model_dump(mode="json")

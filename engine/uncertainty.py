@@ -56,7 +56,7 @@ import numpy as np
 from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from engine.compare import compare
-from engine.contract import ScenarioError, describe, json_object
+from engine.contract import ScenarioError, describe, parse_history_request, whatif_fault
 from engine.growth import (
     GROWTH_RANGE,
     MAX_EMAILS_PER_PROFILE,
@@ -748,22 +748,8 @@ class UncertaintyAnswer(UncertaintyResult):
 
 
 def parse_request(text: str) -> UncertaintyRequest:
-    """Validate a request JSON text, strictly as /v1/whatif does (a boolean is not a count, a
-    float not a horizon); raise ScenarioError with a one-line message."""
-    json_object(text, "history and whatif")
-    try:
-        request = UncertaintyRequest.model_validate_json(text, strict=True)
-    except ValidationError as e:
-        raise ScenarioError(describe(e)) from None
-    if request.whatif.current_setting not in SETTINGS:
-        raise ScenarioError(
-            f"whatif.current_setting: must be one of {', '.join(SETTINGS)}, "
-            f"got {request.whatif.current_setting!r}"
-        )
-    return request
-
-
-_RENAMED = {"pct": "price_change_pct", "from_cycle": "price_change_cycle"}
+    """Validate a request JSON text strictly (engine.contract.parse_history_request)."""
+    return parse_history_request(text, UncertaintyRequest)
 
 
 def uncertainty_json(request: UncertaintyRequest) -> dict[str, Any]:
@@ -783,8 +769,7 @@ def uncertainty_json(request: UncertaintyRequest) -> dict[str, Any]:
     try:
         f = futures(request.history, book, whatif, ranges, request.paths, request.seed, setting)
     except ValidationError as e:  # a what-if value outside what the scenario accepts
-        field, _, message = describe(e).partition(": ")
-        raise ScenarioError(f"whatif.{_RENAMED.get(field, field)}: {message}") from None
+        raise whatif_fault(e) from None
     except ValueError as e:  # an action beyond the horizon
         raise ScenarioError(str(e)) from None
     result = settings_summary(f, book, whatif, request.seed)

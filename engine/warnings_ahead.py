@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
-from engine.contract import ScenarioError, describe, json_object
+from engine.contract import parse_history_request, whatif_fault
 from engine.history import UsageHistory
 from engine.models import (
     Action,
@@ -39,7 +39,6 @@ from engine.models import (
 )
 from engine.price_book import load_price_book
 from engine.rules import Ladder
-from engine.settings import SETTINGS
 from engine.simulate import Run, State, simulate, step
 from engine.simulate import start as start_run
 from engine.whatif import WhatIf, scenario_for
@@ -462,22 +461,8 @@ def _start_plan(scenario: Scenario) -> int:
 
 
 def parse_warnings_request(text: str) -> WarningsRequest:
-    """Validate a request JSON text strictly, as engine.uncertainty.parse_request does; raise
-    ScenarioError with one line naming the field."""
-    json_object(text, "history and whatif")
-    try:
-        request = WarningsRequest.model_validate_json(text, strict=True)
-    except ValidationError as e:
-        raise ScenarioError(describe(e)) from None
-    if request.whatif.current_setting not in SETTINGS:
-        raise ScenarioError(
-            f"whatif.current_setting: must be one of {', '.join(SETTINGS)}, "
-            f"got {request.whatif.current_setting!r}"
-        )
-    return request
-
-
-_RENAMED = {"pct": "price_change_pct", "from_cycle": "price_change_cycle"}
+    """Validate a request JSON text strictly (engine.contract.parse_history_request)."""
+    return parse_history_request(text, WarningsRequest)
 
 
 def warnings_json(request: WarningsRequest, today: dt.date, within_days: int | None) -> dict[str, Any]:
@@ -488,6 +473,5 @@ def warnings_json(request: WarningsRequest, today: dt.date, within_days: int | N
             request.history, book, request.whatif, today, within_days, request.cycle_start_day
         )
     except ValidationError as e:  # a what-if value outside what the scenario accepts
-        field, _, message = describe(e).partition(": ")
-        raise ScenarioError(f"whatif.{_RENAMED.get(field, field)}: {message}") from None
+        raise whatif_fault(e) from None
     return answer.model_dump(mode="json")

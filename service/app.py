@@ -27,7 +27,15 @@ from starlette.requests import ClientDisconnect
 from engine.advice import recommendation, sensitivity_summary
 from engine.cli import dumps, output, too_large
 from engine.compare import Comparison, Outcome, Sensitivity
-from engine.contract import ScenarioError, book_for, describe, parse_scenario, result_json, scenario_json
+from engine.contract import (
+    ScenarioError,
+    book_for,
+    describe,
+    parse_scenario,
+    result_json,
+    scenario_json,
+    whatif_fault,
+)
 from engine.growth import Projection
 from engine.history import UsageHistory
 from engine.models import PriceBook, Scenario, SimulationResult
@@ -227,9 +235,6 @@ def contract(command: str) -> Callable[[str], Response]:
     return work
 
 
-_RENAMED = {"pct": "price_change_pct", "from_cycle": "price_change_cycle"}
-
-
 def whatif_json(request: WhatIfRequest) -> dict[str, Any]:
     """What the Explore page shows for this what-if, as JSON (engine.whatif.run_whatif's result)."""
     whatif = request.whatif
@@ -241,8 +246,7 @@ def whatif_json(request: WhatIfRequest) -> dict[str, Any]:
     try:
         run = run_whatif(request.history, book, whatif)
     except ValidationError as e:  # a what-if value outside what the scenario accepts
-        field, _, message = describe(e).partition(": ")
-        raise ScenarioError(f"whatif.{_RENAMED.get(field, field)}: {message}") from None
+        raise whatif_fault(e) from None
     comparison = run.comparison.model_dump(mode="json")
     for shown, outcome in zip(comparison["outcomes"], run.comparison.outcomes, strict=True):
         shown["result"] = result_json(outcome.result)

@@ -14,7 +14,9 @@ import pandas as pd
 from engine.advice import has_sms
 from engine.compare import Comparison
 from engine.contract import scenario_json
+from engine.history import UsageHistory
 from engine.models import PriceBook, Scenario
+from engine.whatif import WhatIf
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 BILL_COLUMNS = (
@@ -149,3 +151,15 @@ def scenario_download(scenario: Scenario, book: PriceBook | None) -> str:
     if book is not None:
         scenario = scenario.model_copy(update={"price_book": book})
     return json.dumps(scenario_json(scenario), indent=2)
+
+
+def request_download(history: UsageHistory, whatif: WhatIf, book: PriceBook | None) -> str:
+    """The loaded history and the what-if as the JSON that `python -m engine warnings`, `replay`
+    and `uncertainty` read (with the book if edited): what a scheduled warnings job runs on."""
+    request = {
+        "history": history.model_dump(mode="json", exclude_none=True),
+        "whatif": whatif.model_dump(mode="json"),
+    }
+    if book is not None:
+        request["price_book"] = book.model_dump(mode="json", exclude_none=True)
+    return json.dumps(request, indent=2)

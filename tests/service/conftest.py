@@ -54,3 +54,23 @@ def engine_url():
     proc, url = start_service()
     yield url
     stop_service(proc)
+
+
+@pytest.fixture(scope="module")
+def client():
+    """The service app in process (FastAPI's TestClient); a fault is an answer, not a raise."""
+    from fastapi.testclient import TestClient
+
+    from service.app import app
+
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+def engine_cli(command: str, text: str, *args: str) -> subprocess.CompletedProcess:
+    """`python -m engine COMMAND - ARGS` with `text` on standard input: what the service's
+    answer must equal byte for byte."""
+    return subprocess.run(
+        [sys.executable, "-m", "engine", command, "-", *args],
+        input=text, capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip

@@ -2,13 +2,11 @@
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from service.app import app
+from tests.service.conftest import engine_cli
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = json.loads((ROOT / "tests/golden/cases/price-rise-from-cycle-2.json").read_text())["scenario"]
@@ -24,17 +22,8 @@ PEAK = {
 }
 
 
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(app) as c:
-        yield c
-
-
 def cli(text: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "engine", "plan", "-", *args],
-        input=text, capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
+    return engine_cli("plan", text, *args)
 
 
 @pytest.mark.parametrize("max_actions", [None, 0, 1, 5])

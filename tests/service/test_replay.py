@@ -2,13 +2,12 @@
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from service.app import app
+from tests.service.conftest import engine_cli
 
 ROOT = Path(__file__).parents[2]
 HISTORY = {
@@ -21,17 +20,8 @@ HISTORY = {
 BODY = {"history": HISTORY, "whatif": {"growth": {}, "current_setting": "flex"}, "check_months": 3}
 
 
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
-
-
-def cli(text: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "engine", "replay", "-"],
-        input=text, capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
+def cli(text: str, *args: str) -> subprocess.CompletedProcess:
+    return engine_cli("replay", text, *args)
 
 
 def test_the_answer_is_the_clis_bytes(client):

@@ -3,15 +3,14 @@ on paths."""
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 import service.app as service_app
 from engine.uncertainty import MAX_PATHS
 from service.app import app
+from tests.service.conftest import engine_cli
 
 ROOT = Path(__file__).parents[2]
 HISTORY = {
@@ -29,17 +28,8 @@ BODY = {
 }
 
 
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
-
-
-def cli(text: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "engine", "uncertainty", "-"],
-        input=text, capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
+def cli(text: str, *args: str) -> subprocess.CompletedProcess:
+    return engine_cli("uncertainty", text, *args)
 
 
 def test_the_answer_is_the_clis_bytes(client):

@@ -3,14 +3,12 @@
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from service.app import app
 from tests.engine.helpers import book_json
+from tests.service.conftest import engine_cli
 
 ROOT = Path(__file__).parents[2]
 BODY = {
@@ -21,17 +19,8 @@ BODY = {
 }  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(app, raise_server_exceptions=False) as c:
-        yield c
-
-
 def cli(text: str, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "engine", "warnings", "-", *args],
-        input=text, capture_output=True, text=True, cwd=ROOT, check=False,
-    )  # fmt: skip
+    return engine_cli("warnings", text, *args)
 
 
 @pytest.mark.parametrize(("within", "code"), [("9", 1), ("8", 0)])
