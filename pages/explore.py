@@ -11,10 +11,13 @@ from engine.history import UsageHistory
 from engine.models import PriceBook
 from engine.whatif import WhatIf, WhatIfResult
 from ui import charts, engine_client, report, share, state
+from ui.bill_change_panel import bill_change_panel
+from ui.calendar_panel import calendar_panel
 from ui.frame import SHARED_ERROR, require_frame
 from ui.inputs import current_whatif, whatif_inputs
 from ui.safe import plain
 from ui.uncertainty_panel import uncertainty_panel
+from ui.warnings_panel import warnings_panel
 from ui.whatif_schema import DETAIL, VIEW
 
 require_frame()  # before anything else: see ui/frame.py
@@ -202,8 +205,12 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
     headline(comparison, best, comparison.outcome(comparison.current))
     assumptions(whatif, run.projection.labels, sms)
     table = every_setting(comparison, whatif.growth.horizon)
+    # Its own fragment too (see its module): the "most actions" picker reruns only the calendar.
+    calendar_panel(history, fitted, book, run, whatif)
+    warnings_panel(history, book, whatif)
     unclear_rules(run, sms)
     charts_of(run, best, history)
+    bill_change_panel(run, book, best.key)
     downloads(run, table, book)
     # Its own fragment, nested here so that its settle timer survives our reruns (see its module).
     uncertainty_panel(history, fitted, book)

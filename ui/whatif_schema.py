@@ -278,8 +278,14 @@ UNCERTAINTY_DRIVERS = (
 SURE_KEYS = {name: f"sure_{name}" for name in UNCERTAINTY_DRIVERS}
 PATHS, SEED = "paths", "seed"
 UNCERTAINTY_KEYS = (*SURE_KEYS.values(), PATHS, SEED)
+# The plan panels' inputs (ui.calendar_panel, ui.warnings_panel, ui.bill_change_panel): the
+# cycle start day, the calendar's "most actions", the bill change's setting and month, and
+# whether the user picked the last two (until then they follow the answer's default).
+CYCLE_DAY, PLAN_K, PLAN_K_CHOSEN = "cycle_day", "plan_k", "plan_k_chosen"
+WHY_SETTING, WHY_MONTH, WHY_MONTH_CHOSEN = "why_setting", "why_month", "why_month_chosen"
+PLAN_KEYS = (CYCLE_DAY, PLAN_K, PLAN_K_CHOSEN, WHY_SETTING, WHY_MONTH, WHY_MONTH_CHOSEN)
 # Dropped when new data loads, so all start from its fit.
-RESET_KEYS = (*KEYS, DETAIL, VIEW, *UNCERTAINTY_KEYS)
+RESET_KEYS = (*KEYS, DETAIL, VIEW, *UNCERTAINTY_KEYS, *PLAN_KEYS)
 BY_FIELD = {i.field: i for i in INPUTS}
 BY_KEY = {i.key: i for i in INPUTS}
 

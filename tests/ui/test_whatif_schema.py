@@ -36,8 +36,14 @@ def test_every_row_sets_a_whatif_field_and_every_field_a_user_sets_has_a_row():
     assert len(schema.BY_FIELD) == len(schema.INPUTS)
 
 
-def test_the_keys_dropped_on_new_data_are_the_tables_the_results_views_and_the_ranges_panels():
-    assert (*KEYS_IN_LINKS, "detail", "view", *schema.UNCERTAINTY_KEYS) == state.WHATIF_KEYS
+def test_the_keys_dropped_on_new_data_are_the_tables_the_results_views_and_the_panels():
+    assert (
+        *KEYS_IN_LINKS,
+        "detail",
+        "view",
+        *schema.UNCERTAINTY_KEYS,
+        *schema.PLAN_KEYS,
+    ) == state.WHATIF_KEYS
 
 
 def test_the_settings_link_keeps_only_the_tables_parameters():
