@@ -19,22 +19,22 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from engine import advice, explain
+from engine import advice
 from engine import replay as replay_engine
 from engine.compare import Outcome
-from engine.growth import Fit
+from engine.growth import Fit, Projection
 from engine.history import HistoryMonth, UsageHistory, month_label
-from engine.models import MAX_PRICE_USD, PriceBook, Scenario, SimulationResult, Start, UsageCycle
+from engine.models import MAX_PRICE_USD, PriceBook, Scenario, Start, UsageCycle
 from engine.replay import Replay
-from engine.whatif import WhatIf
+from engine.whatif import WhatIf, WhatIfResult
 from ui import charts, report, state
 from ui import whatif_schema as schema
+from ui.bill_change_panel import bill_change_panel
 from ui.safe import plain
 
 # Widget and state keys of the page (prefixed: other pages' keys never collide).
-EMAIL_PLAN, SMS_PLAN, CHECK, WITH_LOST, BILLS, WHY_SETTING, WHY_MONTH = (
-    "lb_email_plan", "lb_sms_plan", "lb_check", "lb_with_lost", "lb_bills", "lb_why_setting",
-    "lb_why_month",
+EMAIL_PLAN, SMS_PLAN, CHECK, WITH_LOST, BILLS = (
+    "lb_email_plan", "lb_sms_plan", "lb_check", "lb_with_lost", "lb_bills",
 )  # fmt: skip
 TYPED = "lb_typed_bills"  # (history fingerprint, {month ISO: Decimal}): the bills in use
 EDIT_BASE = "lb_bills_base"  # (history fingerprint, {month ISO: Decimal}): the editor's start
@@ -314,6 +314,12 @@ def invoices(r: Replay, bills: Bills) -> None:
     )
 
 
+def _usage(m: HistoryMonth) -> UsageCycle:
+    return UsageCycle(
+        active_profiles=m.active_profiles, email_sends=m.email_sends, sms_credits=m.sms_credits
+    )
+
+
 def replay_scenario(r: Replay, history: UsageHistory, whatif: WhatIf, outcome: Outcome) -> Scenario:
     """The scenario the replay billed `outcome` on, from the replay's own result: cycle n is
     history month n, from the plans at its start (`r`'s, already the tiers covering them), the
@@ -326,70 +332,27 @@ def replay_scenario(r: Replay, history: UsageHistory, whatif: WhatIf, outcome: O
             email_plan_profiles=r.email_plan_profiles,
             sms_plan_credits=r.sms_plan_credits,
         ),
-        usage=tuple(
-            UsageCycle(
-                active_profiles=m.active_profiles, email_sends=m.email_sends, sms_credits=m.sms_credits
-            )
-            for m in history.months
-        ),
+        usage=tuple(_usage(m) for m in history.months),
         policy=outcome.policy,
         revenue_per_email_usd=whatif.revenue_per_email_usd,
         revenue_per_sms_credit_usd=whatif.revenue_per_sms_credit_usd,
     )
 
 
-def largest_change(result: SimulationResult) -> int:
-    """The cycle (2 or later) whose bill differs most from the one before; the earliest on a tie."""
-    cycles = result.cycles
-    return max(
-        range(2, len(cycles) + 1),
-        key=lambda c: (abs(cycles[c - 1].total_usd - cycles[c - 2].total_usd), -c),
-    )
-
-
-def change_frame(change: explain.BillChange) -> pd.DataFrame:
-    """The lines, then the whole bill (the lines add up to it)."""
-    rows = [(x.item, x.before_usd, x.after_usd, x.change_usd, x.reason) for x in change.lines]
-    rows.append(("Whole bill", change.before_usd, change.after_usd, change.change_usd, ""))
-    return pd.DataFrame(
-        [
-            {"Item": i, "Before": money(b), "After": money(a), "Change": signed(c), "Reason": why}
-            for i, b, a, c, why in rows
-        ]
-    )
-
-
 def bill_change(r: Replay, history: UsageHistory, book: PriceBook, whatif: WhatIf) -> None:
-    """Why one replayed month's bill differs from the month before, line by line
-    (engine.explain), for a setting and month the manager picks."""
+    """Why one replayed month's bill differs from the month before: the Explore page's panel
+    (ui/bill_change_panel.py) on the replay, given as a what-if result whose path is the
+    history itself."""
     if len(r.months) < 2:
         return
-    st.markdown("##### Why a month's bill differs from the month before")
     c = r.comparison
-    keys = [o.key for o in c.outcomes]
-    left, right = st.columns(2)
-    key = left.selectbox(
-        "Setting", keys, index=keys.index(c.current), format_func=schema.SETTING_LABELS.get,
-        key=WHY_SETTING,
-    )  # fmt: skip
-    outcome = c.outcome(key)
-    labels = [month_label(m) for m in r.months]
-    default = largest_change(outcome.result)
-    picked = right.selectbox(
-        "Month (against the month before)", labels[1:], index=default - 2, key=WHY_MONTH
+    run = WhatIfResult(
+        projection=Projection(months=r.months, usage=tuple(_usage(m) for m in history.months)),
+        scenario=replay_scenario(r, history, whatif, c.outcome(c.current)),
+        comparison=c,
+        sensitivity=(),
     )
-    cycle = labels.index(picked) + 1
-    try:
-        change = explain.explain_change(
-            replay_scenario(r, history, whatif, outcome), book, outcome.result, cycle
-        )
-    except Exception as e:  # the page stays up whatever the engine raises
-        st.info(say(f"This change cannot be explained line by line here ({type(e).__name__})."))
-        return
-    st.markdown(say(change.summary))
-    st.caption(say(f"Cycle {cycle} is {labels[cycle - 1]}, cycle {cycle - 1} is {labels[cycle - 2]}."))
-    if change.lines:
-        st.table(change_frame(change), hide_index=True)
+    bill_change_panel(run, book, c.cheapest_with_lost)
 
 
 def _pct(value: float | None) -> str:
