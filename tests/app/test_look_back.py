@@ -442,3 +442,17 @@ def test_the_replay_request_download_gives_the_pages_numbers_through_the_cli_con
     assert [dollars(x) for x in shown_check["Bill projected"]] == [
         Decimal(m["projected_bill_usd"]) for m in answer["check"]["months"]
     ]
+
+
+def test_explore_and_look_back_share_the_bill_change_panel_without_mixing_months(app):
+    """Both pages draw ui/bill_change_panel.py with its keys: a month picked on one page is a
+    month of that page's path, so each page starts from its own months."""
+    explore_months = app.selectbox(key=schema.WHY_MONTH).options
+    app.selectbox(key=schema.WHY_MONTH).set_value(app.selectbox(key=schema.WHY_MONTH).value).run()
+    on_look_back(app)
+    assert app.selectbox(key=schema.WHY_MONTH).options[0].endswith("May 2025")  # the history's
+    app.switch_page("pages/explore.py").run()
+    assert not app.exception
+    assert app.selectbox(key=schema.WHY_MONTH).options == explore_months
+    on_look_back(app)
+    assert table_with(app, "Reason") is not None
