@@ -663,14 +663,17 @@ def action_words(
 
     if action.action is ActionKind.PREFERENCE:
         words = _PREFERENCE_WORDS[(action.preference, action.auto_downgrade)]
-        when = f"From {month(n)}" if month(n) else f"From cycle {n}"
+        # from the cycle's start: a month when cycles start on the 1st, else the day
+        start = month(n) if cycle_start_day == 1 else first_day(n)
+        when = f"From {start}" if month(n) else f"From cycle {n}"
         return f"{when}: switch {ch} to {words}"
     target = f"{action.plan:,} {_unit(action.channel)}"
     if action.action is ActionKind.UPGRADE:
         when = f"On {first_day(n)} (cycle {n})" if month(n) else f"At the start of cycle {n}"
         cost = f" (+${charge_usd:,.2f} that month)" if charge_usd is not None else ""
         return f"{when}: upgrade the {ch} plan by hand to {target}{cost}"
-    when = f"During {month(n)}" if month(n) else f"During cycle {n}"
+    cycle_words = month(n) if cycle_start_day == 1 else f"the cycle from {first_day(n)}"
+    when = f"During {cycle_words}" if month(n) else f"During cycle {n}"
     effect = first_day(n + 1)
     takes = f"takes effect {effect}" if effect else f"takes effect at the renewal of cycle {n + 1}"
     what = f"the {ch} plan down to {target}"

@@ -229,7 +229,7 @@ def ways_out(base: Base, bill: CycleBill, channel: str) -> list[WayOut]:
         credits = "" if channel == "email" else " credits"
         words = (
             f"upgrade {CHANNEL_WORDS[channel]} by hand to the {ladder.caps[target]:,}{credits} "
-            f"plan on the cycle's first day{back}"
+            f"plan (any day before the limit is passed: the difference is charged in full){back}"
         )
         add(words, acts)
     return outs

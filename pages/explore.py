@@ -168,7 +168,7 @@ def charts_of(run: WhatIfResult, best, history: UsageHistory) -> None:
         )
 
 
-def downloads(run: WhatIfResult, table, book: PriceBook) -> None:
+def downloads(run: WhatIfResult, table, book: PriceBook, history: UsageHistory, whatif: WhatIf) -> None:
     """Download files are built only when clicked (a callable), not on every slider move."""
     st.markdown("##### Downloads")
     # In a row that wraps, so no label is cut short on a narrow column or screen.
@@ -186,6 +186,13 @@ def downloads(run: WhatIfResult, table, book: PriceBook) -> None:
         "Scenario (JSON for python -m engine)",
         partial(report.scenario_download, run.scenario, book if state.book_is_edited() else None),
         "klaviyo-scenario.json", "application/json", key="dl_scenario", on_click="ignore",
+    )  # fmt: skip
+    row.download_button(
+        "What-if request (JSON for python -m engine warnings)",
+        partial(report.request_download, history, whatif, book if state.book_is_edited() else None),
+        "klaviyo-whatif-request.json", "application/json", key="dl_request", on_click="ignore",
+        help="The loaded months and these inputs: what `python -m engine warnings`, `replay` and "
+        "`uncertainty` read, for a scheduled job that alerts before a limit.",
     )  # fmt: skip
 
 
@@ -211,7 +218,7 @@ def show_results(history: UsageHistory, fitted: Fit, book: PriceBook) -> None:
     unclear_rules(run, sms)
     charts_of(run, best, history)
     bill_change_panel(run, book, best.key)
-    downloads(run, table, book)
+    downloads(run, table, book, history, whatif)
     # Its own fragment, nested here so that its settle timer survives our reruns (see its module).
     uncertainty_panel(history, fitted, book)
     st.caption(

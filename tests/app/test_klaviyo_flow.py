@@ -216,6 +216,9 @@ def test_the_key_is_in_no_log_cache_url_message_or_download(data_page, fake, cap
         report.safe_csv(report.comparison_frame(run.comparison, 12)),
         report.safe_csv(report.bills_frame(run.comparison, run.projection.labels)),
         report.scenario_download(run.scenario, at.session_state["price_book"]),
+        report.request_download(
+            history, WhatIf(growth=fit(history).growth), at.session_state["price_book"]
+        ),
     ]
     assert all(KEY not in f for f in files)
     # the credential itself never prints

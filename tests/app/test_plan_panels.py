@@ -26,7 +26,7 @@ from ui.whatif_schema import CYCLE_DAY, PLAN_K, PLAN_KEYS, WHY_MONTH, WHY_SETTIN
 
 BOOK = load_price_book()
 # A dated line: "From Dec 2026: ...", "On 1 May 2027 (cycle 7): ...", "During Nov 2026, ...: ..."
-DATED = re.compile(r"^(From|On|During) (\d{1,2} )?[A-Z][a-z]{2} \d{4}\b[^:]*: ")
+DATED = re.compile(r"^(From|On|During) (the cycle from )?(\d{1,2} )?[A-Z][a-z]{2} \d{4}\b[^:]*: ")
 
 
 def money(text: str) -> Decimal:

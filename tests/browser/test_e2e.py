@@ -142,6 +142,32 @@ def test_the_downloaded_comparison_csv_matches_the_page(page, app_url):
     assert float(best["Bill (12 mo)"]) == float(shown)
 
 
+def test_the_whatif_request_download_runs_the_warnings_command_on_what_is_shown(page, app_url):
+    """The file a scheduled warnings job runs on carries the inputs on screen (after a slider
+    move), and `python -m engine warnings` reads it."""
+    import json
+    import subprocess
+    import sys
+
+    open_app(page, app_url)
+    move_growth(page, "End")
+    shown = float(page.get_by_role("slider", name=GROWTH).get_attribute("aria-valuetext"))
+    with page.expect_download() as download:
+        page.get_by_test_id("stDownloadButton").filter(has_text="What-if request").get_by_role(
+            "button"
+        ).click()
+    path = download.value.path()
+    request = json.loads(path.read_text())
+    assert request["whatif"]["growth"]["profile_growth_pct"] == shown
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", "warnings", str(path), "--today", "2026-10-01", "--within-days", "400"],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stderr
+    out = json.loads(done.stdout)
+    assert done.returncode == (1 if out["due"] else 0)
+
+
 def test_a_deep_link_on_a_fresh_server_opens_inside_the_frame(page):
     proc, url = start_server(ROOT / "app.py")
     try:

@@ -406,6 +406,15 @@ def test_action_words_date_each_kind_of_action():
     down_earlier = down.model_copy(update={"cycle": 3})
     assert action_words(down_earlier, months).endswith("(takes effect 1 Dec 2026)")
     assert action_words(pref) == "From cycle 3: switch email to flexible sending"
+    # cycles that start on the 15th: each line is dated from the cycle's own start
+    assert (
+        action_words(pref, months, cycle_start_day=15)
+        == "From 15 Nov 2026: switch email to flexible sending"
+    )
+    assert action_words(down_earlier, months, cycle_start_day=15) == (
+        "During the cycle from 15 Nov 2026, after its last send: request the SMS plan down to "
+        "1,250 credits (takes effect 15 Dec 2026)"
+    )
 
 
 def test_calendar_setting_keeps_the_preferences_and_drops_the_scenarios_downgrades():
