@@ -12,6 +12,7 @@ class PageSpec(NamedTuple):
 
 PAGES = (
     PageSpec("pages/explore.py", "Explore", ":material/query_stats:", None),
+    PageSpec("pages/look_back.py", "Look back", ":material/history:", "look_back"),
     PageSpec("pages/data.py", "Data", ":material/upload_file:", "data"),
     PageSpec("pages/price_book.py", "Price book", ":material/sell:", "price_book"),
     PageSpec(

@@ -21,6 +21,7 @@ from ui.state import USAGE
 
 HEADINGS = {
     "Explore": "What will your Klaviyo bill be?",
+    "Look back": "Would it have worked last year?",
     "Data": "Your usage data",
     "Price book": "Price book",
     "How billing works": "How Klaviyo billing works here",
