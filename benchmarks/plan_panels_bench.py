@@ -9,13 +9,13 @@ results fragment, so inside every slider move), next to `run_whatif` (the result
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from engine_bench import median_ms
 
 from engine.explain import explain_change
 from engine.growth import fit
@@ -30,16 +30,6 @@ from ui.uncertainty_panel import DEFAULT_PATHS, DEFAULT_SURENESS, DRIVERS, scale
 from ui.whatif_schema import defaults, whatif_from
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def median_ms(fn, repeat: int) -> float:
-    fn()  # warm up
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times)
 
 
 def measure(history, book, fitted, horizon: int) -> None:

@@ -17,7 +17,6 @@ too slow to run inside a slider move.
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable
 from datetime import date
@@ -40,7 +39,7 @@ from engine.plan_calendar import (
 from engine.uncertainty import fit_ranges
 from engine.whatif import WhatIf, WhatIfResult
 from ui.safe import plain
-from ui.uncertainty_panel import DEFAULT_PATHS, DEFAULT_SURENESS, scaled
+from ui.uncertainty_panel import DEFAULT_PATHS, DEFAULT_SURENESS, fingerprint, scaled
 from ui.whatif_schema import CYCLE_DAY, PATHS, PLAN_K, PLAN_K_CHOSEN, SEED, SURE_KEYS
 
 PANEL = "calendar"  # the fragment's key
@@ -176,14 +175,6 @@ def failed(what: str, e: Exception) -> None:
     )
 
 
-def _fingerprint(*parts: object) -> str:
-    h = hashlib.blake2b(digest_size=16)
-    for p in parts:
-        h.update(p.model_dump_json().encode() if hasattr(p, "model_dump_json") else repr(p).encode())
-        h.update(b"\0")
-    return h.hexdigest()
-
-
 def _now() -> None:
     st.session_state[NOW] = True
 
@@ -207,7 +198,7 @@ def _settled(slot: str, ask: str, data: str, now: bool, settled: bool, compute: 
 def _is_settled(history: UsageHistory, book: PriceBook, whatif: WhatIf) -> bool:
     """Whether the what-if has stayed the same for SETTLE_S (a tick and a slider move can be
     served in one script run, so "the same as the previous run" alone is not enough)."""
-    moving = _fingerprint(history, book, whatif)
+    moving = fingerprint(history, book, whatif)
     seen, since = st.session_state.get(SEEN) or (None, 0.0)
     if moving != seen:
         st.session_state[SEEN] = (moving, time.monotonic())
@@ -257,7 +248,7 @@ def draw_ranges(
 ) -> None:
     """How the chosen calendar's saving holds up over the ranges of the "how sure" panel."""
     ranges, paths, seed = _ranges_of(history, fitted, whatif)
-    ask = _fingerprint(history, book, whatif, ranges, paths, seed, chosen.actions)
+    ask = fingerprint(history, book, whatif, ranges, paths, seed, chosen.actions)
 
     def compute():
         try:
@@ -290,8 +281,8 @@ def calendar_panel(
     """The panel: the calendar of the results' what-if, K picked from its steps, the ranges."""
     st.markdown("##### The plan calendar: what to do, and when")
     months = run.projection.months
-    data = _fingerprint(history, book)
-    ask = _fingerprint(run.scenario, book, whatif.current_setting)
+    data = fingerprint(history, book)
+    ask = fingerprint(run.scenario, book, whatif.current_setting)
     settled = _is_settled(history, book, whatif)
     now = st.session_state.pop(NOW, False)
 

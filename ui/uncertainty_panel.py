@@ -81,7 +81,9 @@ def scaled(fitted: Ranges, whatif: WhatIf, sureness: dict[str, str]) -> Ranges:
     return Ranges(**bands)
 
 
-def _fingerprint(*parts: object) -> str:
+def fingerprint(*parts: object) -> str:
+    """A short digest of the inputs an answer was computed from: what a panel compares to know
+    whether its shown answer is still the inputs' (cheap to keep in session state)."""
     h = hashlib.blake2b(digest_size=16)
     for p in parts:
         h.update(p.model_dump_json().encode() if hasattr(p, "model_dump_json") else repr(p).encode())
@@ -170,8 +172,8 @@ def uncertainty_panel(history: UsageHistory, fitted: Fit, book: PriceBook) -> No
     sms = bool(whatif.growth.sms_base_credits)
     sureness, paths, seed = inputs(fitted_ranges, sms)
     ranges = scaled(fitted_ranges, whatif, sureness)
-    data = _fingerprint(history, book)
-    ask = _fingerprint(history, book, whatif, ranges, paths, seed)
+    data = fingerprint(history, book)
+    ask = fingerprint(history, book, whatif, ranges, paths, seed)
     shown = st.session_state.get(SHOWN)
     seen, since = st.session_state.get(SEEN) or (None, 0.0)
     if ask != seen:
