@@ -10,10 +10,14 @@ of one CycleBill field, and the six fields add up to `total_usd` (engine.rules.c
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from pydantic import Field
 
+from engine.history import month_label
 from engine.models import CycleBill, EventKind, Frozen, Money, PriceBook, Scenario, SimulationResult
 
 
@@ -191,10 +195,15 @@ def _reason(scenario: Scenario, result: SimulationResult, field: str, cycle: int
 
 
 def explain_change(
-    scenario: Scenario, book: PriceBook, result: SimulationResult, cycle: int
+    scenario: Scenario,
+    book: PriceBook,
+    result: SimulationResult,
+    cycle: int,
+    months: Sequence[date] | None = None,
 ) -> BillChange:
     """Cycle `cycle` against cycle `cycle - 1` of `result` (cycle >= 2), line by line.
-    `book` is the one `result` was billed on (kept for the signature every caller shares)."""
+    `book` is the one `result` was billed on (kept for the signature every caller shares).
+    With `months` (the calendar month of each cycle) the words name months, not cycle numbers."""
     if isinstance(cycle, bool) or not isinstance(cycle, int) or not 2 <= cycle <= len(result.cycles):
         raise ValueError(
             f"cycle: must be 2 to {len(result.cycles)} (the later of two consecutive cycles of "
@@ -216,14 +225,25 @@ def explain_change(
             )
         )
     change = after.total_usd - before.total_usd
+    if months is not None:
+        lines = [x.model_copy(update={"reason": _dated(x.reason, months)}) for x in lines]
+    summary = _summary(before, after, change, lines)
     return BillChange(
         cycle=cycle,
         before_usd=before.total_usd,
         after_usd=after.total_usd,
         change_usd=change,
         lines=tuple(lines),
-        summary=_summary(before, after, change, lines),
+        summary=summary if months is None else _dated(summary, months),
     )
+
+
+_CYCLE = re.compile(r"\b[Cc]ycle (\d+)\b")
+
+
+def _dated(text: str, months: Sequence[date]) -> str:
+    """`text` with each "cycle N" named by its calendar month ("in Nov 2026", "Nov 2026's bill")."""
+    return _CYCLE.sub(lambda m: month_label(months[int(m.group(1)) - 1]), text)
 
 
 def _summary(before: CycleBill, after: CycleBill, change: Decimal, lines: list[ChangeLine]) -> str:

@@ -62,7 +62,7 @@ def _chose_month() -> None:
 def explain(run: WhatIfResult, book: PriceBook, outcome: Outcome, cycle: int) -> BillChange:
     """explain_change on the outcome's own scenario (its policy, the what-if's usage)."""
     scenario = run.scenario.model_copy(update={"policy": outcome.policy})
-    return explain_change(scenario, book, outcome.result, cycle)
+    return explain_change(scenario, book, outcome.result, cycle, run.projection.months)
 
 
 def bill_change_panel(run: WhatIfResult, book: PriceBook, recommended: str) -> None:

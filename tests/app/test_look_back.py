@@ -395,7 +395,8 @@ def test_why_a_replayed_months_bill_differs_is_explain_changes(app):
         revenue_per_sms_credit_usd=whatif.revenue_per_sms_credit_usd,
     )
     assert simulate(scenario, book).total_usd == best.total_usd  # the replay's own scenario
-    change = explain_change(scenario, book, best.result, cycle)
+    months = tuple(m.month for m in history.months)
+    change = explain_change(scenario, book, best.result, cycle, months)
     assert change.lines
     table = table_with(app, "Reason")
     assert list(table["Item"]) == [x.item for x in change.lines] + ["Whole bill"]
@@ -409,7 +410,9 @@ def test_why_a_replayed_months_bill_differs_is_explain_changes(app):
     app.selectbox(key=schema.WHY_MONTH).set_value(7).run()
     assert not app.exception
     flex = r.comparison.outcome("flex")
-    change = explain_change(scenario.model_copy(update={"policy": flex.policy}), book, flex.result, 7)
+    change = explain_change(
+        scenario.model_copy(update={"policy": flex.policy}), book, flex.result, 7, months
+    )
     assert list(table_with(app, "Reason")["Item"]) == [x.item for x in change.lines] + ["Whole bill"]
     assert change.summary in [text(i.value) for i in app.info]
     assert any("Nov 2025" in text(c.value) and "Flexible sending" in text(c.value) for c in app.caption)

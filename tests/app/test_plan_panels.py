@@ -215,9 +215,8 @@ def test_the_bill_change_lines_add_up_to_the_engines_change(app):
     largest = 2 + changes.index(max(changes))  # the first month with the largest change
     assert app.selectbox(key=WHY_SETTING).value == best.key
     assert app.selectbox(key=WHY_MONTH).value == largest
-    change = explain_change(
-        run.scenario.model_copy(update={"policy": best.policy}), BOOK, best.result, largest
-    )
+    scenario = run.scenario.model_copy(update={"policy": best.policy})
+    change = explain_change(scenario, BOOK, best.result, largest, run.projection.months)
     shown = table_with(app, "Reason")
     lines, whole = shown.iloc[:-1], shown.iloc[-1]
     assert whole["Item"] == "Whole bill"
@@ -234,7 +233,8 @@ def test_another_setting_and_month_explain_that_bill(app):
     app.selectbox(key=WHY_MONTH).set_value(3).run()
     assert not app.exception
     o = run.comparison.outcome("stop")
-    change = explain_change(run.scenario.model_copy(update={"policy": o.policy}), BOOK, o.result, 3)
+    scenario = run.scenario.model_copy(update={"policy": o.policy})
+    change = explain_change(scenario, BOOK, o.result, 3, run.projection.months)
     shown = table_with(app, "Reason")
     assert [money(c) for c in shown["Change"]] == [x.change_usd for x in change.lines] + [
         change.change_usd

@@ -128,3 +128,19 @@ def test_cycle_1_or_out_of_range_is_a_clear_error(cycle):
     scenario = worked(email="flex", sms="flex")
     with pytest.raises(ValueError, match=r"^cycle: must be 2 to 4 \(the later of two consecutive"):
         explain_change(scenario, BOOK, simulate(scenario, BOOK), cycle)
+
+
+def test_with_months_the_words_name_months_not_cycles():
+    """On a page with dates, the reasons and the summary say "Dec 2026", never "cycle 2"."""
+    from datetime import date
+
+    scenario = worked(email="auto_upgrade", sms="auto_upgrade")
+    result = simulate(scenario, BOOK)
+    months = (date(2026, 11, 1), date(2026, 12, 1), date(2027, 1, 1), date(2027, 2, 1))
+    plain = explain_change(scenario, BOOK, result, 3)
+    dated = explain_change(scenario, BOOK, result, 3, months)
+    assert "cycle 2" in " ".join(x.reason for x in plain.lines)
+    assert dated.summary.startswith("Jan 2027's bill") and "from Dec 2026's" in dated.summary
+    words = " ".join([dated.summary, *(x.reason for x in dated.lines)])
+    assert "cycle 2" not in words.lower() and "Dec 2026" in words
+    assert [x.change_usd for x in dated.lines] == [x.change_usd for x in plain.lines]
