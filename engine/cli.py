@@ -146,19 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, PriceBookError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
-    try:
-        out = output(
-            args.command,
-            scenario,
-            book,
-            getattr(args, "engine", "scalar"),
-            getattr(args, "max_actions", None),
-        )
-    except ArithmeticError as e:  # the input bounds make this unreachable; never a traceback
-        print(f"error: {too_large(e)}", file=sys.stderr)
-        return 2
-    sys.stdout.write(dumps(out))
-    return 0
+    engine, max_actions = getattr(args, "engine", "scalar"), getattr(args, "max_actions", None)
+    return _print(lambda: output(args.command, scenario, book, engine, max_actions))
 
 
 def _count(text: str) -> int:

@@ -47,6 +47,7 @@ from typing import Any
 
 from pydantic import Field
 
+from engine.contract import ScenarioError
 from engine.models import (
     CENT,
     Action,
@@ -132,6 +133,17 @@ def _micro(revenue: Decimal) -> int:
 def _round_micro(micro: int) -> int:
     """Section 3.6: lost revenue rounded half-up to cents (amounts are never negative)."""
     return (micro + 5_000) // 10_000
+
+
+# The most inner steps (a state's choices x its front, over all of one calendar's searches):
+# about 2.5 s on a 2-core machine, so no request or page holds a worker for long (the bundled
+# book on the sample's 36 months takes a third of it, 0.8 s). Above: CalendarTooLarge, whose
+# message says what to shorten (the CLI's exit 2, the service's 422, a plain line on Explore).
+MAX_WORK = 3_000_000
+
+
+class CalendarTooLarge(ScenarioError):
+    """The calendar's search would exceed MAX_WORK: the message says what to shorten."""
 
 
 # An action inside the DP: (kind, cycle, channel, preference index or tier). Built into
@@ -279,7 +291,23 @@ def _joint_moves(email: _Channel, sms: _Channel, viable_e: list[set], viable_s: 
 _Cost = tuple[int, int]  # (bill + lost, bill) in cents: compared as a tuple (lexicographic)
 
 
-def _dp(start_state: tuple, moves, horizon: int):
+@dataclass(slots=True)
+class _Budget:
+    """The inner steps one calendar has left (MAX_WORK over all its searches)."""
+
+    left: int = 0
+
+    def spend(self, steps: int, cycle: int, horizon: int) -> None:
+        self.left -= steps
+        if self.left < 0:
+            raise CalendarTooLarge(
+                f"input: the plan calendar would take more than {MAX_WORK:,} steps of work on "
+                f"this price book and horizon (stopped at cycle {cycle} of {horizon}); shorten "
+                "the horizon or use a price book with fewer tiers in reach of this usage"
+            )
+
+
+def _dp(start_state: tuple, moves, horizon: int, budget: _Budget):
     """Forward DP over the cycles. Each layer maps a state to its Pareto front
     {actions used: (cost, back pointer)}; a larger count is kept only if strictly cheaper.
     Each move's lost revenue is rounded to cents on its own (one channel's, or both's)."""
@@ -288,7 +316,9 @@ def _dp(start_state: tuple, moves, horizon: int):
     for cycle in range(1, horizon + 1):
         new: dict[tuple, dict[int, tuple[_Cost, Any]]] = {}
         for state, entries in front.items():
-            for nxt, bill, lost_micro, acts in moves(state, cycle):
+            choices = moves(state, cycle)
+            budget.spend(len(choices) * len(entries), cycle, horizon)
+            for nxt, bill, lost_micro, acts in choices:
                 obj = bill + _round_micro(lost_micro)
                 n = len(acts)
                 slot = new.get(nxt)
@@ -521,8 +551,9 @@ def _schedules(scenario: Scenario, book: PriceBook) -> tuple[list[tuple[_Cost, l
     mail, text, e_start, s_start = _channels(scenario, book)
     n = len(scenario.usage)
     # Per channel, each channel's lost revenue rounded on its own: exact when it splits.
-    e_layers = _dp(e_start, mail.moves, n)
-    s_layers = _dp(s_start, text.moves, n)
+    budget = _Budget(MAX_WORK)
+    e_layers = _dp(e_start, mail.moves, n, budget)
+    s_layers = _dp(s_start, text.moves, n, budget)
     e_curve, s_curve = _curve(e_layers), _curve(s_layers)
     ke, ks = max(e_curve), max(s_curve)
     e_most, s_most = _at_most(e_curve, ke), _at_most(s_curve, ks)
@@ -546,7 +577,7 @@ def _schedules(scenario: Scenario, book: PriceBook) -> tuple[list[tuple[_Cost, l
         # schedules that can still be optimal for some K (see `_viable`): exact, and small.
         viable_e = _viable(e_layers, mail.moves, e_most, s_most, rows, n)
         viable_s = _viable(s_layers, text.moves, s_most, e_most, rows, n)
-        layers = _dp((e_start, s_start), _joint_moves(mail, text, viable_e, viable_s), n)
+        layers = _dp((e_start, s_start), _joint_moves(mail, text, viable_e, viable_s), n, budget)
         curve = _curve(layers)
         most = _at_most(curve, max(curve))
         rows = [(cost, k, None) for cost, k in most]

@@ -166,13 +166,14 @@ def vs_floor_sentence(calendar: PlanCalendar, current: str) -> str:
 def failed(what: str, e: Exception) -> None:
     """An engine error as a plain message: the rest of the page stays."""
     # A ValueError says what is wrong with the inputs (its first line); anything else, its kind.
-    reason = str(e).splitlines()[0] if isinstance(e, ValueError) and str(e) else type(e).__name__
-    st.error(
-        plain(
-            f"{what} could not be worked out for these inputs ({reason}). The rest of the page is unaffected."
-        ),
-        icon=":material/error:",
+    reason = (
+        str(e).splitlines()[0].removeprefix("input: ")
+        if isinstance(e, ValueError) and str(e)
+        else type(e).__name__
     )
+    # The engine's own words, whole (any input they quote is already cut short by the engine).
+    said = f"{what} could not be worked out for these inputs ({reason}). The rest of the page is unaffected."
+    st.error(plain(said, limit=600), icon=":material/error:")
 
 
 def _now() -> None:

@@ -269,5 +269,19 @@ def test_an_engine_failure_shows_a_plain_message_and_the_rest_stays(monkeypatch,
         assert "Most actions" in columns  # the calendar is still drawn
 
 
+def test_a_calendar_beyond_the_work_budget_says_what_to_shorten(monkeypatch):
+    """A search too large for a shared server stops with the engine's words, the rest stays."""
+    import engine.plan_calendar
+
+    monkeypatch.setattr(engine.plan_calendar, "MAX_WORK", 1_000)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not app.exception
+    errors = [shown(e.value) for e in app.error]
+    assert len(errors) == 1, errors
+    assert errors[0].startswith("The plan calendar could not be worked out for these inputs (the plan")
+    assert "shorten the horizon or use a price book with fewer tiers" in errors[0]
+    assert len(app.table[0].value) == 5  # the comparison is still there
+
+
 def test_the_plan_inputs_reset_with_new_data():
     assert set(PLAN_KEYS) <= set(state.WHATIF_KEYS)

@@ -516,3 +516,33 @@ def test_every_named_setting_is_a_calendar_so_the_floor_is_never_above_it(case):
         # and the budgeted best with that many actions is no worse than the setting
         k = min(len(actions), len(calendar.steps) - 1)
         assert calendar.steps[k].total_with_lost_usd <= own.total_usd + own.lost_revenue_usd, key
+
+
+def test_a_calendar_beyond_the_work_budget_is_refused_in_plain_words(monkeypatch, capsys, tmp_path):
+    """A price book with many tiers in reach over 36 months would hold a shared worker for
+    many seconds: the search stops at MAX_WORK with a message saying what to shorten, the CLI
+    exits 2 with that one line, and the sample account stays well within the budget."""
+    import json
+
+    import engine.plan_calendar as plan
+    from engine import load_price_book
+    from engine.cli import main
+    from engine.contract import ScenarioError, scenario_json
+
+    scenario, book = sample(36), load_price_book()
+    plan.plan_calendar(scenario, book)  # the bundled book on 36 months: within the budget
+    monkeypatch.setattr(plan, "MAX_WORK", 10_000)
+    try:
+        plan.plan_calendar(scenario, book)
+    except plan.CalendarTooLarge as e:
+        said = str(e)
+        assert isinstance(e, ScenarioError)
+    else:
+        raise AssertionError("a search beyond MAX_WORK was not stopped")
+    assert said.startswith("input: the plan calendar would take more than 10,000 steps")
+    assert "shorten the horizon or use a price book with fewer tiers" in said
+    path = tmp_path / "scenario.json"
+    path.write_text(json.dumps(scenario_json(scenario)))
+    assert main(["plan", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "steps of work" in err
