@@ -12,7 +12,7 @@ from itertools import pairwise
 
 from pydantic import Field, model_validator
 
-from engine.models import MAX_HORIZON, Credits, Frozen, Price, Profiles, Sends
+from engine.models import MAX_HORIZON, Credits, Frozen, Price, Profiles, Sends, UsageCycle
 
 
 def add_months(month: date, n: int) -> date:
@@ -35,6 +35,15 @@ class HistoryMonth(Frozen):
     invoice_usd: Price | None = Field(
         default=None, description="what Klaviyo billed for this month, when known (the replay)"
     )
+
+    @property
+    def usage(self) -> UsageCycle:
+        """The month as one cycle of usage (the replay bills the history itself)."""
+        return UsageCycle(
+            active_profiles=self.active_profiles,
+            email_sends=self.email_sends,
+            sms_credits=self.sms_credits,
+        )
 
 
 class UsageHistory(Frozen):

@@ -37,7 +37,7 @@ from engine.advice import usd
 from engine.compare import Comparison, compare
 from engine.contract import parse_history_request, whatif_fault
 from engine.growth import fit, project
-from engine.history import HistoryMonth, UsageHistory, month_label
+from engine.history import UsageHistory, month_label
 from engine.models import (
     Assumptions,
     Credits,
@@ -171,12 +171,18 @@ def _scenario(start: Start, usage: Sequence[UsageCycle], policy: Policy, whatif:
     )
 
 
-def _usage(month: HistoryMonth) -> UsageCycle:
-    return UsageCycle(
-        active_profiles=month.active_profiles,
-        email_sends=month.email_sends,
-        sms_credits=month.sms_credits,
+def history_scenario(
+    history: UsageHistory, email_plan: int, sms_plan: int, policy: Policy, whatif: WhatIf
+) -> Scenario:
+    """The scenario a replay bills: cycle n is history month n, from the plans at its start,
+    the first month's profiles before cycle 1, no price change (the module docstring).
+    The Look back page rebuilds an outcome's scenario with it (its own policy)."""
+    start = Start(
+        active_profiles=history.months[0].active_profiles,
+        email_plan_profiles=email_plan,
+        sms_plan_credits=sms_plan,
     )
+    return _scenario(start, [m.usage for m in history.months], policy, whatif)
 
 
 def replay(
@@ -193,18 +199,7 @@ def replay(
     if check_months not in CHECK_MONTHS:
         raise ValueError(f"check_months: must be 3 or 6, got {check_months}")
     email_plan, sms_plan = _start_plans(history, book, email_plan_profiles, sms_plan_credits)
-    first = history.months[0]
-    policy = _past_policy(whatif)
-    scenario = _scenario(
-        Start(
-            active_profiles=first.active_profiles,
-            email_plan_profiles=email_plan,
-            sms_plan_credits=sms_plan,
-        ),
-        [_usage(m) for m in history.months],
-        policy,
-        whatif,
-    )
+    scenario = history_scenario(history, email_plan, sms_plan, _past_policy(whatif), whatif)
     months = tuple(m.month for m in history.months)
     comparison = compare(scenario, book, months=months, current=whatif.current_setting)
     mine = comparison.outcome(comparison.current).result
@@ -313,7 +308,7 @@ def projection_check(
         sms_plan_credits=end_of_fit.sms_plan_credits,
     )
     policy = _past_policy(whatif)
-    actual = simulate(_scenario(start, [_usage(m) for m in held_out], policy, whatif), book)
+    actual = simulate(_scenario(start, [m.usage for m in held_out], policy, whatif), book)
     projected = simulate(_scenario(start, projection.usage, policy, whatif), book)
     months = tuple(
         CheckMonth(

@@ -24,8 +24,8 @@ from engine import replay as replay_engine
 from engine.compare import Outcome
 from engine.growth import Fit, Projection
 from engine.history import HistoryMonth, UsageHistory, month_label
-from engine.models import MAX_PRICE_USD, PriceBook, Scenario, Start, UsageCycle
-from engine.replay import Replay
+from engine.models import MAX_PRICE_USD, PriceBook, Scenario
+from engine.replay import Replay, history_scenario
 from engine.whatif import WhatIf, WhatIfResult
 from ui import charts, report, state
 from ui import whatif_schema as schema
@@ -314,29 +314,10 @@ def invoices(r: Replay, bills: Bills) -> None:
     )
 
 
-def _usage(m: HistoryMonth) -> UsageCycle:
-    return UsageCycle(
-        active_profiles=m.active_profiles, email_sends=m.email_sends, sms_credits=m.sms_credits
-    )
-
-
 def replay_scenario(r: Replay, history: UsageHistory, whatif: WhatIf, outcome: Outcome) -> Scenario:
-    """The scenario the replay billed `outcome` on, from the replay's own result: cycle n is
-    history month n, from the plans at its start (`r`'s, already the tiers covering them), the
-    first month's profiles before cycle 1, the outcome's own policy, no price change (see
-    engine/replay.py)."""
-    first = history.months[0]
-    return Scenario(
-        start=Start(
-            active_profiles=first.active_profiles,
-            email_plan_profiles=r.email_plan_profiles,
-            sms_plan_credits=r.sms_plan_credits,
-        ),
-        usage=tuple(_usage(m) for m in history.months),
-        policy=outcome.policy,
-        revenue_per_email_usd=whatif.revenue_per_email_usd,
-        revenue_per_sms_credit_usd=whatif.revenue_per_sms_credit_usd,
-    )
+    """The scenario the replay billed `outcome` on (the engine's history_scenario, from the
+    replay's own start plans, with the outcome's policy)."""
+    return history_scenario(history, r.email_plan_profiles, r.sms_plan_credits, outcome.policy, whatif)
 
 
 def bill_change(r: Replay, history: UsageHistory, book: PriceBook, whatif: WhatIf) -> None:
@@ -347,7 +328,7 @@ def bill_change(r: Replay, history: UsageHistory, book: PriceBook, whatif: WhatI
         return
     c = r.comparison
     run = WhatIfResult(
-        projection=Projection(months=r.months, usage=tuple(_usage(m) for m in history.months)),
+        projection=Projection(months=r.months, usage=tuple(m.usage for m in history.months)),
         scenario=replay_scenario(r, history, whatif, c.outcome(c.current)),
         comparison=c,
         sensitivity=(),
