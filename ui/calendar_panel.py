@@ -17,8 +17,6 @@ too slow to run inside a slider move.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
@@ -39,12 +37,11 @@ from engine.plan_calendar import (
 from engine.uncertainty import fit_ranges
 from engine.whatif import WhatIf, WhatIfResult
 from ui.safe import plain
-from ui.uncertainty_panel import DEFAULT_PATHS, DEFAULT_SURENESS, fingerprint, scaled
+from ui.settle import TICK_S, fingerprint, is_settled, settled_value
+from ui.uncertainty_panel import DEFAULT_PATHS, DEFAULT_SURENESS, scaled
 from ui.whatif_schema import CYCLE_DAY, PATHS, PLAN_K, PLAN_K_CHOSEN, SEED, SURE_KEYS
 
 PANEL = "calendar"  # the fragment's key
-TICK_S = 1.5  # how often the panel checks whether the what-if has settled
-SETTLE_S = 1.0
 
 SHOWN = "calendar_shown"  # (ask, PlanCalendar, data): the calendar drawn
 RANGES_SHOWN = "calendar_ranges_shown"  # (ask, CalendarRanges | None, data)
@@ -185,28 +182,6 @@ def _chose_k() -> None:
     _now()  # the ranges follow the chosen calendar at once
 
 
-def _settled(slot: str, ask: str, data: str, now: bool, settled: bool, compute: Callable[[], object]):
-    """The value kept in `slot` for `ask`: computed now when asked to (own input, new data, first
-    run), else once the what-if has settled; returns (value, stale)."""
-    shown = st.session_state.get(slot)
-    now = now or shown is None or shown[2] != data
-    if shown is None or (shown[0] != ask and (now or settled)):
-        shown = (ask, compute(), data)
-        st.session_state[slot] = shown
-    return shown[1], shown[0] != ask
-
-
-def _is_settled(history: UsageHistory, book: PriceBook, whatif: WhatIf) -> bool:
-    """Whether the what-if has stayed the same for SETTLE_S (a tick and a slider move can be
-    served in one script run, so "the same as the previous run" alone is not enough)."""
-    moving = fingerprint(history, book, whatif)
-    seen, since = st.session_state.get(SEEN) or (None, 0.0)
-    if moving != seen:
-        st.session_state[SEEN] = (moving, time.monotonic())
-        return False
-    return time.monotonic() - since >= SETTLE_S
-
-
 def words(scenario, book, step: CalendarStep, months, day: int, ask: str) -> list[str]:
     """The engine's dated sentences for `step` (step_words replays it for the upgrade charges),
     kept for the panel's timer ticks."""
@@ -260,7 +235,7 @@ def draw_ranges(
         except Exception as e:  # any engine error: a plain message, never a traceback
             return e
 
-    result, stale = _settled(RANGES_SHOWN, ask, data, now, settled, compute)
+    result, stale = settled_value(RANGES_SHOWN, ask, data, now, settled, compute)
     if isinstance(result, Exception):
         failed("How the calendar's saving holds up over the futures", result)
         return
@@ -284,7 +259,7 @@ def calendar_panel(
     months = run.projection.months
     data = fingerprint(history, book)
     ask = fingerprint(run.scenario, book, whatif.current_setting)
-    settled = _is_settled(history, book, whatif)
+    settled = is_settled(SEEN, fingerprint(history, book, whatif))
     now = st.session_state.pop(NOW, False)
 
     def compute():
@@ -295,7 +270,7 @@ def calendar_panel(
         except Exception as e:  # any engine error: a plain message, never a traceback
             return e
 
-    calendar, stale = _settled(SHOWN, ask, data, now, settled, compute)
+    calendar, stale = settled_value(SHOWN, ask, data, now, settled, compute)
     if isinstance(calendar, Exception):
         failed("The plan calendar", calendar)
         return

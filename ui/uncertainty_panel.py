@@ -21,8 +21,6 @@ The answer drawn is kept in session state (per session; it holds only the user's
 
 from __future__ import annotations
 
-import hashlib
-import time
 from collections.abc import Callable
 
 import pandas as pd
@@ -36,11 +34,10 @@ from engine.whatif import WhatIf
 from ui import charts
 from ui.inputs import URL, current_whatif
 from ui.safe import plain
+from ui.settle import TICK_S, fingerprint, is_settled, settled_value
 from ui.whatif_schema import PATHS, SEED, SURE_KEYS, UNCERTAINTY_DRIVERS, model_bounds
 
 PANEL = "uncertainty"  # the fragment's key
-TICK_S = 1.5  # how often the panel checks whether the what-if has settled
-SETTLE_S = 1.0  # settled: unchanged for this long (a tick and a slider move can share one run)
 
 # "How sure are you" scales the fitted band's distance from the likely value.
 SURENESS = {"certain": 0.0, "very sure": 0.5, "fairly sure": 1.0, "unsure": 2.0}
@@ -59,7 +56,7 @@ PATH_CHOICES = (1_000, 10_000)
 DEFAULT_PATHS = 1_000  # 10,000 on request: a shared 2-core server runs every session's paths
 
 MOVING = "The what-if is moving: these ranges update once it settles."  # the panel is waiting
-SHOWN = "uncertainty_shown"  # (fingerprint, UncertaintyResult, labels): what the panel draws
+SHOWN = "uncertainty_shown"  # (fingerprint, (UncertaintyResult, labels), data): what is drawn
 SEEN = "uncertainty_seen"  # (fingerprint, since when): the what-if the panel last saw
 NOW = "uncertainty_now"  # set by the panel's own inputs: recompute on this run, do not wait
 COMPUTES = "uncertainty_computes"  # how many times this session ran the paths (tests read it)
@@ -79,16 +76,6 @@ def scaled(fitted: Ranges, whatif: WhatIf, sureness: dict[str, str]) -> Ranges:
         high = min(hi_bound, max(likely, likely + k * (band.high - band.likely)))
         bands[name] = Band(low=low, likely=likely, high=high)
     return Ranges(**bands)
-
-
-def fingerprint(*parts: object) -> str:
-    """A short digest of the inputs an answer was computed from: what a panel compares to know
-    whether its shown answer is still the inputs' (cheap to keep in session state)."""
-    h = hashlib.blake2b(digest_size=16)
-    for p in parts:
-        h.update(p.model_dump_json().encode() if hasattr(p, "model_dump_json") else repr(p).encode())
-        h.update(b"\0")
-    return h.hexdigest()
 
 
 def _now() -> None:
@@ -174,18 +161,13 @@ def uncertainty_panel(history: UsageHistory, fitted: Fit, book: PriceBook) -> No
     ranges = scaled(fitted_ranges, whatif, sureness)
     data = fingerprint(history, book)
     ask = fingerprint(history, book, whatif, ranges, paths, seed)
-    shown = st.session_state.get(SHOWN)
-    seen, since = st.session_state.get(SEEN) or (None, 0.0)
-    if ask != seen:
-        since = time.monotonic()
-        st.session_state[SEEN] = (ask, since)
-    settled = ask == seen and time.monotonic() - since >= SETTLE_S
-    now = st.session_state.pop(NOW, False) or shown is None or shown[3] != data
-    if shown is None or (shown[0] != ask and (now or settled)):
+    now = st.session_state.pop(NOW, False)
+
+    def compute():
+        st.session_state[COMPUTES] = st.session_state.get(COMPUTES, 0) + 1
         with st.spinner("Running the futures…"):
             result = run_uncertainty(history, book, whatif, ranges, paths=paths, seed=seed)
-        labels = project(history, whatif.growth).labels
-        shown = (ask, result, labels, data)
-        st.session_state[SHOWN] = shown
-        st.session_state[COMPUTES] = st.session_state.get(COMPUTES, 0) + 1
-    draw(shown[1], shown[2], stale=shown[0] != ask)
+        return result, project(history, whatif.growth).labels
+
+    (result, labels), stale = settled_value(SHOWN, ask, data, now, is_settled(SEEN, ask), compute)
+    draw(result, labels, stale=stale)

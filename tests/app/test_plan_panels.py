@@ -20,7 +20,8 @@ from engine.whatif import run_whatif
 from tests.app.conftest import ROOT
 from tests.app.test_pages import sample_whatif
 from ui import state
-from ui.calendar_panel import COMPUTES, SEEN, SETTLE_S
+from ui.calendar_panel import COMPUTES, SEEN
+from ui.settle import SETTLE_S
 from ui.uncertainty_panel import DEFAULT_PATHS, DEFAULT_SURENESS, DRIVERS, scaled
 from ui.whatif_schema import CYCLE_DAY, PLAN_K, PLAN_KEYS, WHY_MONTH, WHY_SETTING
 

@@ -5,7 +5,8 @@ import pytest
 
 from tests.app.conftest import shown_bills
 from ui import state
-from ui.uncertainty_panel import COMPUTES, SEEN, SETTLE_S
+from ui.settle import SETTLE_S
+from ui.uncertainty_panel import COMPUTES, SEEN
 from ui.whatif_schema import PATHS, SEED, SURE_KEYS, UNCERTAINTY_KEYS
 
 CHANCE = "Chance cheapest"
