@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from pydantic import Field
 
+from engine.advice import usd
 from engine.history import month_label
 from engine.models import CycleBill, EventKind, Frozen, Money, PriceBook, Scenario, SimulationResult
 
@@ -52,10 +53,6 @@ PARTS = (
 # How the plan reasons of a downgrade at the renewal begin (they also explain an upgrade
 # charge that went away).
 DOWNGRADES = ("downgraded by hand", "auto-downgrade moved", "SMS plan downgraded")
-
-
-def _usd(x: Decimal) -> str:
-    return f"${x:,.2f}"
 
 
 def _plural(n: int, word: str, many: str | None = None) -> str:
@@ -249,13 +246,13 @@ def _dated(text: str, months: Sequence[date]) -> str:
 def _summary(before: CycleBill, after: CycleBill, change: Decimal, lines: list[ChangeLine]) -> str:
     if not lines:
         return (
-            f"Cycle {after.cycle}'s bill is the same as cycle {before.cycle}'s: {_usd(after.total_usd)}."
+            f"Cycle {after.cycle}'s bill is the same as cycle {before.cycle}'s: {usd(after.total_usd)}."
         )
     way = "up" if change > 0 else "down" if change < 0 else "unchanged overall"
     biggest = max(lines, key=lambda line: abs(line.change_usd))
-    amount = f" by {_usd(abs(change))}" if change else ""
+    amount = f" by {usd(abs(change))}" if change else ""
     return (
-        f"Cycle {after.cycle}'s bill is {_usd(after.total_usd)}, {way}{amount} from cycle "
-        f"{before.cycle}'s {_usd(before.total_usd)}; the largest change: {biggest.item} "
-        f"({'+' if biggest.change_usd > 0 else '-'}{_usd(abs(biggest.change_usd))})."
+        f"Cycle {after.cycle}'s bill is {usd(after.total_usd)}, {way}{amount} from cycle "
+        f"{before.cycle}'s {usd(before.total_usd)}; the largest change: {biggest.item} "
+        f"({'+' if biggest.change_usd > 0 else '-'}{usd(abs(biggest.change_usd))})."
     )

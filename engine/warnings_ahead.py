@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationError
 
+from engine.advice import usd
 from engine.contract import parse_history_request, whatif_fault
 from engine.history import UsageHistory
 from engine.models import (
@@ -102,7 +103,7 @@ def _date(d: dt.date) -> str:
 
 
 def _usd(x: Decimal) -> str:
-    return f"${to_cents(x):,.2f}"
+    return usd(to_cents(x))
 
 
 def cycle_start(months: tuple[dt.date, ...], cycle: int, start_day: int) -> dt.date:

@@ -15,6 +15,7 @@ from ui.bill_change_panel import bill_change_panel
 from ui.calendar_panel import calendar_panel
 from ui.frame import SHARED_ERROR, require_frame
 from ui.inputs import current_whatif, whatif_inputs
+from ui.report import money
 from ui.safe import plain
 from ui.uncertainty_panel import uncertainty_panel
 from ui.warnings_panel import warnings_panel
@@ -47,10 +48,6 @@ RESULTS = "results"  # the results fragment's key
 def rerun_results() -> None:
     """on_change of the results-only inputs: rerun just the results fragment, not the page."""
     st.rerun(RESULTS)
-
-
-def money(amount, floor: bool = False) -> str:
-    return f"at least ${amount:,.2f}" if floor else f"${amount:,.2f}"
 
 
 def figures(label: str, o) -> None:

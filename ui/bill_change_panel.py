@@ -13,11 +13,12 @@ from decimal import Decimal
 import pandas as pd
 import streamlit as st
 
+from engine.advice import usd
 from engine.compare import Outcome
 from engine.explain import BillChange, explain_change
 from engine.models import PriceBook, SimulationResult
 from engine.whatif import WhatIfResult
-from ui.calendar_panel import failed, text, usd
+from ui.calendar_panel import failed, text
 from ui.whatif_schema import WHY_MONTH, WHY_MONTH_CHOSEN, WHY_SETTING
 
 

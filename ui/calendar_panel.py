@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from engine import uncertainty
+from engine.advice import usd
 from engine.growth import Fit
 from engine.history import UsageHistory
 from engine.models import PriceBook, Setting
@@ -59,10 +60,6 @@ PREFERENCE_WORDS = {
 
 
 # ---------------------------------------------------------------- words (pure)
-
-
-def usd(amount: Decimal | float) -> str:
-    return f"${amount:,.2f}"
 
 
 def text(s: str) -> str:

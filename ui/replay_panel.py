@@ -30,6 +30,7 @@ from engine.whatif import WhatIf, WhatIfResult
 from ui import charts, report, state
 from ui import whatif_schema as schema
 from ui.bill_change_panel import bill_change_panel
+from ui.report import money
 from ui.safe import plain
 
 # Widget and state keys of the page (prefixed: other pages' keys never collide).
@@ -48,10 +49,6 @@ LONG = 2000  # characters of one of our own sentences (they carry no user text b
 def say(text: str) -> str:
     """One of our sentences as literal Markdown: its dollar signs are not read as maths."""
     return plain(text, LONG)
-
-
-def money(amount: Decimal, floor: bool = False) -> str:
-    return f"at least ${amount:,.2f}" if floor else f"${amount:,.2f}"
 
 
 def signed(amount: Decimal) -> str:

@@ -52,6 +52,11 @@ COLUMN_HELP = {
 }
 
 
+def money(amount, floor: bool = False) -> str:
+    """A dollar figure; `floor` for a total with months Klaviyo prices by quote ("at least")."""
+    return f"at least ${amount:,.2f}" if floor else f"${amount:,.2f}"
+
+
 def comparison_frame(comparison: Comparison, horizon: int) -> pd.DataFrame:
     """The comparison table: one row per setting, cheapest by bill + lost revenue first. The SMS
     column is left out when the account has no SMS, the quote column when no month needs one."""

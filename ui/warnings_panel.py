@@ -14,11 +14,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from engine.advice import usd
 from engine.history import UsageHistory, add_months
 from engine.models import PriceBook
 from engine.warnings_ahead import BreachWarning, warnings_ahead
 from engine.whatif import WhatIf
-from ui.calendar_panel import day_text, failed, text, usd
+from ui.calendar_panel import day_text, failed, text
 from ui.whatif_schema import CYCLE_DAY, SETTING_LABELS
 
 
