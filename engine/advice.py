@@ -11,11 +11,10 @@ Money is always written with cents ("$1,234.50").
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from decimal import Decimal
 
 from engine.compare import Comparison, Outcome, Sensitivity, stopped
-from engine.history import month_label
+from engine.history import day_label, month_label
 from engine.models import CycleBill, FlexFeeBasis, ManualDowngrade, SimulationResult
 
 ZERO = Decimal("0")
@@ -215,8 +214,7 @@ def downgrade_cycles(outcome: Outcome) -> dict[str, list[int]]:
 def renewal_name(cycle: int, comparison: Comparison) -> str:
     """The renewal that starts `cycle`: its date ('1 Dec 2026') when the months are known."""
     if comparison.months:
-        d: date = comparison.months[cycle - 1]
-        return f"{d.day} {d:%b %Y}"
+        return day_label(comparison.months[cycle - 1])
     return f"cycle {cycle}"
 
 

@@ -25,6 +25,11 @@ def month_label(month: date) -> str:
     return month.strftime("%b %Y")
 
 
+def day_label(day: date) -> str:
+    """A day as the pages and the engine's sentences write it: '1 Dec 2026'."""
+    return f"{day.day} {day:%b %Y}"
+
+
 class HistoryMonth(Frozen):
     """One billing month of actual usage."""
 

@@ -48,6 +48,7 @@ from typing import Any
 from pydantic import Field
 
 from engine.contract import ScenarioError
+from engine.history import month_label
 from engine.models import (
     CENT,
     Action,
@@ -686,7 +687,7 @@ def action_words(
     def month(cycle: int) -> str | None:
         if months is None or not 1 <= cycle <= len(months):
             return None
-        return months[cycle - 1].strftime("%b %Y")
+        return month_label(months[cycle - 1])
 
     def first_day(cycle: int) -> str | None:
         m = month(cycle)

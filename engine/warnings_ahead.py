@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError
 
 from engine.advice import usd
 from engine.contract import parse_history_request, whatif_fault
-from engine.history import UsageHistory
+from engine.history import UsageHistory, day_label
 from engine.models import (
     Action,
     ActionKind,
@@ -96,10 +96,6 @@ class WarningsRequest(Frozen):
     whatif: WhatIf
     cycle_start_day: int = Field(default=1, ge=1, le=28, description="day of the month cycles start")
     price_book: PriceBook | None = None
-
-
-def _date(d: dt.date) -> str:
-    return f"{d.day} {d:%b %Y}"
 
 
 def _usd(x: Decimal) -> str:
@@ -337,10 +333,10 @@ def _usage_warnings(
         if limit:
             what = (
                 f"{CHANNEL_WORDS[channel]} use {reach} {pct}% of the {limit:,} {unit} limit on "
-                f"{_date(when)} (day {days[0]} of 30, {demand:,} {unit} projected)"
+                f"{day_label(when)} (day {days[0]} of 30, {demand:,} {unit} projected)"
             )
         else:  # no SMS plan: nothing can be sent (section 7, "Notifications for SMS")
-            what = f"no SMS plan, so the {demand:,} {unit} projected are blocked from {_date(when)}"
+            what = f"no SMS plan, so the {demand:,} {unit} projected are blocked from {day_label(when)}"
         message = f"{head}{what}; {cost_words}."
         out.append(
             BreachWarning(
@@ -395,7 +391,7 @@ def _avoid_at_limit(
     if not at_limit:
         return ""
     outs = ways_out(base, bill, channel)
-    when = _date(start + dt.timedelta(days=min(at_limit) - 1))
+    when = day_label(start + dt.timedelta(days=min(at_limit) - 1))
     best = min(outs, key=lambda w: w.change_usd, default=None)
     if best is None or best.change_usd >= 0:
         hold = next((w for w in outs if w.words.startswith("hold back")), None)
@@ -438,14 +434,14 @@ def _profile_warning(
     forced = bill.email_plan_profiles_at_renewal
     how = "the count is taken 24 hours before the cycle ends"
     if deadline > today:
-        avoid = f"Suppress {suppress:,} profiles before {_date(deadline)} ({how})."
+        avoid = f"Suppress {suppress:,} profiles before {day_label(deadline)} ({how})."
     else:
         avoid = (
             f"Too late for this renewal: {suppress:,} profiles would have had to be suppressed "
-            f"before {_date(deadline)} ({how})."
+            f"before {day_label(deadline)} ({how})."
         )
     message = (
-        f"Cycle {n} ({months[n - 1]:%b %Y}) renews on {_date(start)}: {counted:,} active profiles "
+        f"Cycle {n} ({months[n - 1]:%b %Y}) renews on {day_label(start)}: {counted:,} active profiles "
         f"need the {forced:,} plan (now {email.caps[old_tier]:,}), +{_usd(cost)} this cycle and "
         "each month it stays; this upgrade cannot be switched off."
     )

@@ -17,7 +17,6 @@ too slow to run inside a slider move.
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 import pandas as pd
@@ -65,10 +64,6 @@ PREFERENCE_WORDS = {
 def text(s: str) -> str:
     """Our own sentence as literal Markdown (its dollar signs are not maths), uncut."""
     return plain(s, limit=10_000)
-
-
-def day_text(d: date) -> str:
-    return f"{d.day} {d:%b %Y}"
 
 
 def preference_text(preference: str, auto_downgrade: bool = False) -> str:

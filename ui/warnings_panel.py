@@ -15,11 +15,11 @@ import pandas as pd
 import streamlit as st
 
 from engine.advice import usd
-from engine.history import UsageHistory, add_months
+from engine.history import UsageHistory, add_months, day_label
 from engine.models import PriceBook
 from engine.warnings_ahead import BreachWarning, warnings_ahead
 from engine.whatif import WhatIf
-from ui.calendar_panel import day_text, failed, text
+from ui.calendar_panel import failed, text
 from ui.whatif_schema import CYCLE_DAY, SETTING_LABELS
 
 
@@ -31,12 +31,12 @@ def warnings_frame(coming: list[BreachWarning]) -> pd.DataFrame:
     """One row per coming warning: date, what happens, its cost, what avoids it."""
     return pd.DataFrame(
         {
-            "Date": [day_text(w.date) for w in coming],
+            "Date": [day_label(w.date) for w in coming],
             "When": [when_text(w.days_away) for w in coming],
             "What happens": [w.message for w in coming],
             "Cost under your setting": [usd(w.cost_usd) for w in coming],
             "What avoids it": [w.avoid for w in coming],
-            "Act by": [day_text(w.act_by) if w.act_by else "" for w in coming],
+            "Act by": [day_label(w.act_by) if w.act_by else "" for w in coming],
         }
     )
 
@@ -76,7 +76,7 @@ def warnings_panel(
         st.warning(
             text(
                 f"{len(coming)} warning{'s' if len(coming) != 1 else ''} ahead under your setting "
-                f"({setting}). The first, on {day_text(first.date)}: {first.message}"
+                f"({setting}). The first, on {day_label(first.date)}: {first.message}"
             ),
             icon=":material/notifications:",
         )
@@ -88,8 +88,8 @@ def warnings_panel(
     )
     st.caption(
         text(
-            f"Today is {day_text(today)}; the first projected cycle starts on "
-            f"{day_text(result.first_cycle_starts)}. A day assumes sends spread evenly over a "
+            f"Today is {day_label(today)}; the first projected cycle starts on "
+            f"{day_label(result.first_cycle_starts)}. A day assumes sends spread evenly over a "
             f"30-day cycle.{note}"
         )
     )
